@@ -1,0 +1,164 @@
+//! Rows as change lists, and conversion to and from packed rows.
+//!
+//! A change list holds, in increasing order, the positions where the colour changes, starting
+//! from white at position 0: `[]` is an all-white row, `[0]` all black, `[3, 5]` white 0..3,
+//! black 3..5, white to the end. Positions are below `columns`. This is what 2-D coding works
+//! on, so decoding, encoding and transcoding never need a bitmap.
+
+use alloc::vec::Vec;
+
+/// Appends the span `[from, to)` of colour `black` to a change list that currently ends at
+/// `from`.
+#[inline(always)]
+pub(crate) fn paint(changes: &mut Vec<u32>, from: u32, to: u32, black: bool) {
+    if to > from && ((changes.len() & 1) == 1) != black {
+        changes.push(from);
+    }
+}
+
+/// Checks that `changes` is a valid change list for a row of `columns` pels.
+pub fn is_valid_change_list(changes: &[u32], columns: u32) -> bool {
+    changes.windows(2).all(|w| w[0] < w[1]) && changes.last().is_none_or(|&l| l < columns)
+}
+
+/// Writes a change list as a packed row: `ceil(columns / 8)` bytes, first pel in the most
+/// significant bit, black as 1 if `black_is_1`. Padding bits after `columns` are 0.
+///
+/// # Panics
+/// If `out` is shorter than `ceil(columns / 8)` bytes. Change positions at or above
+/// `columns` are ignored.
+pub fn changes_to_packed(changes: &[u32], columns: u32, black_is_1: bool, out: &mut [u8]) {
+    let nbytes = (columns as usize).div_ceil(8);
+    let out = &mut out[..nbytes];
+    let white = if black_is_1 { 0u8 } else { 0xFF };
+    out.fill(white);
+    let mut i = 0;
+    while i < changes.len() {
+        let start = changes[i].min(columns) as usize;
+        let end = changes.get(i + 1).map_or(columns, |&e| e.min(columns)) as usize;
+        if start < end {
+            toggle_span(out, start, end);
+        }
+        i += 2;
+    }
+    let tail = columns % 8;
+    if tail != 0 && !black_is_1 {
+        if let Some(last) = out.last_mut() {
+            *last &= 0xFFu8 << (8 - tail);
+        }
+    }
+}
+
+/// Inverts bits `[start, end)` of a packed row (start < end).
+#[inline]
+fn toggle_span(out: &mut [u8], start: usize, end: usize) {
+    let (sb, eb) = (start / 8, (end - 1) / 8);
+    let first_mask = 0xFFu8 >> (start % 8);
+    let last_mask = 0xFFu8 << (7 - (end - 1) % 8);
+    if sb == eb {
+        out[sb] ^= first_mask & last_mask;
+    } else {
+        out[sb] ^= first_mask;
+        for b in &mut out[sb + 1..eb] {
+            *b = !*b;
+        }
+        out[eb] ^= last_mask;
+    }
+}
+
+/// Reads a packed row (first pel in the most significant bit, black as 1 if `black_is_1`)
+/// into a change list, replacing its contents. Bits after `columns` are ignored.
+///
+/// # Panics
+/// If `row` is shorter than `ceil(columns / 8)` bytes.
+pub fn packed_to_changes(row: &[u8], columns: u32, black_is_1: bool, out: &mut Vec<u32>) {
+    out.clear();
+    let nbytes = (columns as usize).div_ceil(8);
+    let row = &row[..nbytes];
+    let invert = if black_is_1 { 0u64 } else { u64::MAX };
+    let mut prev_black = 0u64; // colour of the pel before the current word, in bit 63
+    let mut base = 0u32;
+    let mut chunks = row.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        let x = u64::from_be_bytes(b) ^ invert;
+        push_word_changes(x, prev_black, base, columns, out);
+        prev_black = x << 63;
+        base += 64;
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut b = [0u8; 8];
+        b[..rest.len()].copy_from_slice(rest);
+        let x = u64::from_be_bytes(b) ^ invert;
+        push_word_changes(x, prev_black, base, columns, out);
+    }
+}
+
+#[inline(always)]
+fn push_word_changes(x: u64, prev_black: u64, base: u32, columns: u32, out: &mut Vec<u32>) {
+    let mut t = x ^ ((x >> 1) | prev_black);
+    while t != 0 {
+        let lz = t.leading_zeros();
+        let pos = base + lz;
+        if pos >= columns {
+            return;
+        }
+        out.push(pos);
+        t &= !(1u64 << (63 - lz));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn packs_and_unpacks() {
+        let cases: &[(&[u32], u32, &[u8])] = &[
+            (&[], 10, &[0x00, 0x00]),
+            (&[0], 10, &[0xFF, 0xC0]),
+            (&[3, 5], 8, &[0b0001_1000]),
+            (&[7, 9], 12, &[0b0000_0001, 0b1000_0000]),
+            (&[1, 2, 70], 72, &[0x40, 0, 0, 0, 0, 0, 0, 0, 0x03]),
+        ];
+        for &(changes, columns, packed) in cases {
+            let mut out = vec![0xAAu8; packed.len()];
+            changes_to_packed(changes, columns, true, &mut out);
+            assert_eq!(out, packed, "{changes:?}");
+            let mut back = Vec::new();
+            packed_to_changes(packed, columns, true, &mut back);
+            assert_eq!(back, changes);
+            // Inverted polarity gives the same changes.
+            let inverted: Vec<u8> = packed.iter().map(|b| !b).collect();
+            packed_to_changes(&inverted, columns, false, &mut back);
+            assert_eq!(back, changes);
+        }
+    }
+
+    #[test]
+    fn padding_is_ignored_and_cleared() {
+        let mut back = Vec::new();
+        packed_to_changes(&[0b1110_0111], 3, true, &mut back);
+        assert_eq!(back, [0]);
+        let mut out = [0u8; 1];
+        changes_to_packed(&[], 3, false, &mut out);
+        assert_eq!(out, [0b1110_0000]);
+    }
+
+    #[test]
+    fn paint_keeps_lists_canonical() {
+        let mut v = Vec::new();
+        paint(&mut v, 0, 0, false);
+        paint(&mut v, 0, 4, true);
+        paint(&mut v, 4, 4, false);
+        paint(&mut v, 4, 6, true);
+        paint(&mut v, 6, 9, false);
+        assert_eq!(v, [0, 6]);
+        assert!(is_valid_change_list(&v, 10));
+        assert!(!is_valid_change_list(&[3, 3], 10));
+        assert!(!is_valid_change_list(&[10], 10));
+    }
+}

@@ -1,0 +1,142 @@
+//! Whole-image helpers on top of the streaming decoder.
+
+use crate::decoder::{Decoder, Progress};
+use crate::error::{DecodeError, DecodeErrorKind};
+use crate::limits::{Limit, Limits};
+use crate::params::Params;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+/// A decoded bi-level image: packed rows, first pel of each row in the most significant bit.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Image {
+    /// Pels per row.
+    pub columns: u32,
+    /// Rows.
+    pub rows: u32,
+    /// Polarity of `data`: true if 1 bits are black.
+    pub black_is_1: bool,
+    /// `rows x ceil(columns / 8)` bytes.
+    pub data: Vec<u8>,
+    /// Rows that were damaged or missing and were concealed (TIFF `BadFaxLines`).
+    pub bad_rows: u32,
+    /// Longest run of concealed rows (TIFF `ConsecutiveBadFaxLines`).
+    pub max_consecutive_bad_rows: u32,
+}
+
+impl Image {
+    /// Bytes per packed row.
+    pub fn row_bytes(&self) -> usize {
+        (self.columns as usize).div_ceil(8)
+    }
+
+    /// Row `y` as packed bytes.
+    pub fn row(&self, y: u32) -> Option<&[u8]> {
+        let rb = self.row_bytes();
+        let start = (y as usize).checked_mul(rb)?;
+        self.data.get(start..start.checked_add(rb)?)
+    }
+}
+
+/// A decoding failure together with the rows decoded before it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{error}")]
+pub struct ImageError {
+    /// What went wrong.
+    pub error: DecodeError,
+    /// The rows delivered before the error.
+    pub partial: Box<Image>,
+}
+
+/// Options for [`decode_image`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodeOptions {
+    /// Limits on the output and on buffering.
+    pub limits: Limits,
+    /// Fail on damage instead of concealing it (see [`Decoder::set_strict`]).
+    pub strict: bool,
+}
+
+/// Decodes a complete coded image held in memory.
+///
+/// In the default lenient mode, when `params.rows` is known and the data is damaged beyond
+/// repair (MMR has no resynchronisation points) or ends early, the missing rows are filled
+/// with white and counted in [`Image::bad_rows`], as libtiff does. In strict mode, or when
+/// the height is unknown, such damage is an error that carries the rows decoded so far.
+///
+/// # Errors
+/// [`ImageError`] with the partial image.
+pub fn decode_image(data: &[u8], params: &Params, options: DecodeOptions) -> Result<Image, ImageError> {
+    let row_bytes = params.row_bytes();
+    let mut image = Image {
+        columns: params.columns,
+        rows: 0,
+        black_is_1: params.black_is_1,
+        ..Image::default()
+    };
+    let fail = |error: DecodeError, image: Image| Err(ImageError { error, partial: Box::new(image) });
+    let mut dec = match Decoder::with_limits(params.clone(), options.limits) {
+        Ok(d) => d,
+        Err(e) => return fail(e, image),
+    };
+    dec.set_strict(options.strict);
+    let max_rows_by_bytes = options.limits.max_output_bytes / row_bytes.max(1) as u64;
+    if params.rows > 0 {
+        let expected = u64::from(params.rows).min(max_rows_by_bytes) as usize;
+        image.data.reserve_exact(expected * row_bytes);
+    }
+    let mut input = data;
+    let outcome = loop {
+        match dec.update(input) {
+            Ok((used, progress)) => {
+                input = &input[used..];
+                match progress {
+                    Progress::Row(_) => {
+                        if u64::from(image.rows) + 1 > max_rows_by_bytes {
+                            break Err(DecodeError {
+                                kind: DecodeErrorKind::Limit(Limit::OutputBytes),
+                                rows: image.rows,
+                                bit: 0,
+                            });
+                        }
+                        let start = image.data.len();
+                        image.data.resize(start + row_bytes, 0);
+                        dec.write_row(&mut image.data[start..]);
+                        image.rows += 1;
+                    }
+                    Progress::NeedInput => dec.end_input(),
+                    Progress::End => break Ok(()),
+                }
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    image.bad_rows = dec.bad_rows();
+    image.max_consecutive_bad_rows = dec.max_consecutive_bad_rows();
+    match outcome {
+        Ok(()) => Ok(image),
+        Err(e) if !options.strict
+            && params.rows > image.rows
+            && matches!(
+                e.kind,
+                DecodeErrorKind::Truncated | DecodeErrorKind::InvalidCode | DecodeErrorKind::BadRowLength
+            )
+            && u64::from(params.rows) <= max_rows_by_bytes =>
+        {
+            // Conceal the missing rows as white, and say so in the counts.
+            let missing = params.rows - image.rows;
+            let white = if params.black_is_1 { 0 } else { 0xFF };
+            let mut row = alloc::vec![white; row_bytes];
+            crate::changes::changes_to_packed(&[], params.columns, params.black_is_1, &mut row);
+            for _ in 0..missing {
+                image.data.extend_from_slice(&row);
+            }
+            image.rows = params.rows;
+            image.bad_rows += missing;
+            image.max_consecutive_bad_rows = image.max_consecutive_bad_rows.max(missing);
+            Ok(image)
+        }
+        Err(e) => fail(e, image),
+    }
+}
