@@ -17,16 +17,30 @@ pub(crate) struct BitReader<'a> {
     window: u64,
     /// Valid bits in `window`.
     avail: u32,
+    /// No data will follow `data` (false while a streaming decoder may still get more).
+    complete: bool,
 }
 
 impl<'a> BitReader<'a> {
     /// A reader positioned `bit` bits into `data`.
     pub(crate) fn new(data: &'a [u8], bit: usize) -> Self {
-        let mut r = BitReader { data, next: bit / 8, window: 0, avail: 0 };
+        let mut r = BitReader { data, next: bit / 8, window: 0, avail: 0, complete: true };
         r.refill();
         // `bit % 8` < 8 <= avail after a refill.
         r.consume((bit % 8) as u32);
         r
+    }
+
+    /// Says whether data may still follow the slice (see [`BitReader::more_may_follow`]).
+    pub(crate) fn set_complete(&mut self, complete: bool) {
+        self.complete = complete;
+    }
+
+    /// True if fewer than `bits` real bits remain and more data may still arrive: a decision
+    /// that looks that far ahead must wait.
+    #[inline]
+    pub(crate) fn more_may_follow(&self, bits: usize) -> bool {
+        !self.complete && self.remaining() < bits
     }
 
     /// Makes at least 57 bits available in the window.
@@ -138,7 +152,9 @@ impl<'a> BitReader<'a> {
             let z = (self.window.leading_zeros() as usize).min(limit);
             self.consume(z as u32);
             n += z;
-            if z < limit || self.window >> 63 != 0 {
+            if z < limit {
+                // Stopped at a 1 bit; leave it readable.
+                self.refill();
                 return n;
             }
         }

@@ -205,6 +205,10 @@ fn decode_uncompressed(
         r.refill();
         let zeros = r.window().leading_zeros().min(12);
         if a0 == columns && !(6..=10).contains(&zeros) {
+            if r.more_may_follow(12) {
+                // Whether an exit code follows is not known yet; the decoder waits.
+                return Err(RowError::InvalidCode);
+            }
             // The row is complete; tolerate a missing exit code.
             return Ok((a0, false));
         }

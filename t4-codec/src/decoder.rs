@@ -261,7 +261,8 @@ impl Decoder {
     /// Moves input into the buffer: everything while a row is incomplete, at most [`CHUNK`]
     /// while rows can still be decoded from what is buffered.
     fn take_input(&mut self, input: &[u8]) -> Result<usize, DecodeError> {
-        let consumed = self.bit / 8;
+        // Drop whole 16-bit words only, so row alignment stays relative to the stream start.
+        let consumed = self.bit / 16 * 2;
         if consumed > 0 && (consumed >= CHUNK || consumed * 2 >= self.buf.len()) {
             self.buf.drain(..consumed);
             self.retry_at = self.retry_at.saturating_sub(consumed);
@@ -299,6 +300,8 @@ impl Decoder {
         let done = self.input_done;
         let data = &self.buf[..];
         let mut r = BitReader::new(data, self.bit);
+        // A row (and its EOL, if any) starts at the boundary; TIFF-style fill that ends an
+        // EOL on a boundary leaves at least 11 zeros after it, so EOLs are still found.
         if p.encoded_byte_align {
             r.align_to_byte();
         } else if p.encoded_word_align {
@@ -352,6 +355,7 @@ impl Decoder {
             r = BitReader::new(data, after);
         }
 
+        r.set_complete(done);
         let result = if one_d {
             decode_1d(&mut r, p.columns, &mut self.current)
         } else {

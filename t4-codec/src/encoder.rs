@@ -133,7 +133,8 @@ impl Encoder {
             Coding::Mr { .. } => Some(one_d),
             _ => None,
         };
-        if p.end_of_line || tag.is_some() {
+        let eol = p.end_of_line || tag.is_some();
+        if eol {
             put_eol(&mut self.w, p.eol_fill, tag);
         }
         let real = current.len();
@@ -160,7 +161,8 @@ impl Encoder {
             normal(&mut self.w);
         }
         let used = self.w.bit_len() - row_start;
-        if used < u64::from(p.min_row_bits) {
+        // Fill is only recognisable in front of an EOL (T.4 4.1.3).
+        if eol && used < u64::from(p.min_row_bits) {
             self.w.zeros(u64::from(p.min_row_bits) - used);
         }
         current.truncate(real);
@@ -181,6 +183,11 @@ impl Encoder {
         }
         self.finished = true;
         if self.params.end_of_block {
+            if self.params.encoded_byte_align {
+                self.w.align(8);
+            } else if self.params.encoded_word_align {
+                self.w.align(16);
+            }
             let (count, tag) = match self.coding {
                 Coding::Mh => (6, None),
                 Coding::Mr { .. } => (6, Some(true)),

@@ -69,8 +69,7 @@ impl core::fmt::Display for DecodeErrorKind {
 impl DecodeError {
     /// True if the error is a limit being exceeded (not a fault in the data as such).
     pub fn is_limit(&self) -> bool {
-        matches!(self.kind, DecodeErrorKind::Limit(_) | DecodeErrorKind::Params(ParamError::ZeroColumns))
-            && !matches!(self.kind, DecodeErrorKind::Params(_))
+        matches!(self.kind, DecodeErrorKind::Limit(_))
     }
 }
 

@@ -61,9 +61,11 @@ pub struct DecodeOptions {
 /// Decodes a complete coded image held in memory.
 ///
 /// In the default lenient mode, when `params.rows` is known and the data is damaged beyond
-/// repair (MMR has no resynchronisation points) or ends early, the missing rows are filled
-/// with white and counted in [`Image::bad_rows`], as libtiff does. In strict mode, or when
-/// the height is unknown, such damage is an error that carries the rows decoded so far.
+/// repair (MMR has no resynchronisation points), ends early, or ends with RTC/EOFB before
+/// that many rows, the missing rows are filled with white and counted in
+/// [`Image::bad_rows`], as libtiff does and as PDF viewers show such images. In strict mode,
+/// or when the height is unknown, such damage is an error that carries the rows decoded so
+/// far.
 ///
 /// # Errors
 /// [`ImageError`] with the partial image.
@@ -114,29 +116,41 @@ pub fn decode_image(data: &[u8], params: &Params, options: DecodeOptions) -> Res
     };
     image.bad_rows = dec.bad_rows();
     image.max_consecutive_bad_rows = dec.max_consecutive_bad_rows();
+    let short = params.rows > image.rows;
+    let concealable = !options.strict && short && u64::from(params.rows) <= max_rows_by_bytes;
     match outcome {
-        Ok(()) => Ok(image),
-        Err(e) if !options.strict
-            && params.rows > image.rows
-            && matches!(
-                e.kind,
-                DecodeErrorKind::Truncated | DecodeErrorKind::InvalidCode | DecodeErrorKind::BadRowLength
-            )
-            && u64::from(params.rows) <= max_rows_by_bytes =>
+        Ok(()) if !short => Ok(image),
+        // RTC/EOFB came before the declared rows.
+        Ok(()) if concealable => Ok(pad_with_white(image, params)),
+        Ok(()) => {
+            let error = DecodeError { kind: DecodeErrorKind::Truncated, rows: image.rows, bit: 0 };
+            fail(error, image)
+        }
+        Err(e)
+            if concealable
+                && matches!(
+                    e.kind,
+                    DecodeErrorKind::Truncated
+                        | DecodeErrorKind::InvalidCode
+                        | DecodeErrorKind::BadRowLength
+                ) =>
         {
-            // Conceal the missing rows as white, and say so in the counts.
-            let missing = params.rows - image.rows;
-            let white = if params.black_is_1 { 0 } else { 0xFF };
-            let mut row = alloc::vec![white; row_bytes];
-            crate::changes::changes_to_packed(&[], params.columns, params.black_is_1, &mut row);
-            for _ in 0..missing {
-                image.data.extend_from_slice(&row);
-            }
-            image.rows = params.rows;
-            image.bad_rows += missing;
-            image.max_consecutive_bad_rows = image.max_consecutive_bad_rows.max(missing);
-            Ok(image)
+            Ok(pad_with_white(image, params))
         }
         Err(e) => fail(e, image),
     }
+}
+
+/// Conceals the rows missing up to `params.rows` as white, and says so in the counts.
+fn pad_with_white(mut image: Image, params: &Params) -> Image {
+    let missing = params.rows - image.rows;
+    let mut row = alloc::vec![0; params.row_bytes()];
+    crate::changes::changes_to_packed(&[], params.columns, params.black_is_1, &mut row);
+    for _ in 0..missing {
+        image.data.extend_from_slice(&row);
+    }
+    image.rows = params.rows;
+    image.bad_rows += missing;
+    image.max_consecutive_bad_rows = image.max_consecutive_bad_rows.max(missing);
+    image
 }

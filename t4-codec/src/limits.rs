@@ -11,10 +11,12 @@
 pub struct Limits {
     /// Widest row accepted, in pels. Default 65,536.
     pub max_columns: u32,
-    /// Most rows decoded from one stream. Default 1,048,576.
+    /// Most rows decoded from one stream. Default 262,144 (an A4 page at 1200 lines per inch
+    /// has 14,000).
     pub max_rows: u32,
     /// Most bytes of packed output one image may need (`rows x ceil(columns / 8)`), checked
-    /// by whole-image helpers before each row is stored. Default 512 MiB.
+    /// by whole-image helpers before each row is stored. Default 64 MiB (a 14,592-pel-wide
+    /// T.4 page 36,000 rows long).
     pub max_output_bytes: u64,
     /// Most damaged rows in a row (lenient mode) before decoding fails. Default 256.
     pub max_consecutive_bad_rows: u32,
@@ -27,8 +29,8 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_columns: 65_536,
-            max_rows: 1 << 20,
-            max_output_bytes: 512 << 20,
+            max_rows: 1 << 18,
+            max_output_bytes: 64 << 20,
             max_consecutive_bad_rows: 256,
             max_buffered_bytes: 1 << 20,
         }

@@ -113,7 +113,9 @@ pub struct Params {
     /// uncompressed mode when that is shorter. The decoder always accepts it.
     pub uncompressed: bool,
     /// Minimum bits per coded row, EOL included (T.30 minimum scan-line time times bit rate);
-    /// the encoder pads with fill bits before the next EOL. 0 for none.
+    /// the encoder pads with fill bits before the next EOL. Applies only to rows written with
+    /// an EOL (MR, or `end_of_line`): without one, fill could not be told from data. 0 for
+    /// none.
     pub min_row_bits: u32,
 }
 

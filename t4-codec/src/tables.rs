@@ -314,6 +314,6 @@ mod tests {
     fn long_runs_use_2560_makeups() {
         let mut v = alloc::vec::Vec::new();
         run_codes(2624 + 2560 + 65, false, |c| v.push(c));
-        assert_eq!(v, [EXT_MAKEUP[12], EXT_MAKEUP[12], WHITE_MAKEUP[0], WHITE_TERM[1]]);
+        assert_eq!(v, [EXT_MAKEUP[12], EXT_MAKEUP[12], WHITE_MAKEUP[1], WHITE_TERM[1]]);
     }
 }
