@@ -327,10 +327,6 @@ impl Decoder {
             }
             r.consume(1);
         }
-        if saw_eol {
-            self.has_eols = true;
-            self.resync = false;
-        }
         let one_d = match self.coding {
             Coding::Mh => true,
             Coding::Mmr => false,
@@ -368,17 +364,26 @@ impl Decoder {
         match result {
             Ok(()) if !overrun => {
                 self.bit = r.position();
+                if saw_eol {
+                    self.has_eols = true;
+                    self.resync = false;
+                }
                 self.deliver(RowStatus::Good)
             }
             // Whatever follows the expected rows is not ours to judge.
             _ if past_expected => Ok(Step::End),
             failed => {
+                // A code cut by the end of the data reads as padding zeros: truncation.
+                let cut = overrun || r.remaining() < 13;
                 let kind = match failed {
-                    _ if overrun => DecodeErrorKind::Truncated,
+                    _ if cut => DecodeErrorKind::Truncated,
                     Err(RowError::InvalidCode) => DecodeErrorKind::InvalidCode,
                     Err(RowError::TooLong | RowError::PrematureEol) => DecodeErrorKind::BadRowLength,
                     Ok(()) => DecodeErrorKind::Truncated,
                 };
+                // State changes only here, when the attempt is committed: an attempt that
+                // waits for more input must leave the decoder as it found it.
+                self.has_eols |= saw_eol;
                 if !self.has_eols || kind == DecodeErrorKind::Truncated {
                     // Without EOLs there is no way to find the next row.
                     return Err(kind);

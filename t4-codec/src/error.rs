@@ -42,7 +42,7 @@ pub struct DecodeError {
     pub kind: DecodeErrorKind,
     /// Rows successfully delivered before the error.
     pub rows: u32,
-    /// Bit offset into the coded data where the error was found.
+    /// Bit offset into the coded data of the row (with its EOL, if any) that failed.
     pub bit: u64,
 }
 
