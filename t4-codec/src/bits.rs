@@ -5,6 +5,10 @@
 //! bits and is detected afterwards with [`BitReader::overrun`]; a caller that may still get
 //! more input treats that as "need more data", never as a decoded value.
 
+// Bit fields are cut out of wider words on purpose here; every shift leaves the value in
+// range of the narrower type.
+#![allow(clippy::cast_possible_truncation)]
+
 use alloc::vec::Vec;
 
 /// Reads bits from a byte slice, most significant bit of each byte first.
@@ -24,7 +28,13 @@ pub(crate) struct BitReader<'a> {
 impl<'a> BitReader<'a> {
     /// A reader positioned `bit` bits into `data`.
     pub(crate) fn new(data: &'a [u8], bit: usize) -> Self {
-        let mut r = BitReader { data, next: bit / 8, window: 0, avail: 0, complete: true };
+        let mut r = BitReader {
+            data,
+            next: bit / 8,
+            window: 0,
+            avail: 0,
+            complete: true,
+        };
         r.refill();
         // `bit % 8` < 8 <= avail after a refill.
         r.consume((bit % 8) as u32);
@@ -82,12 +92,6 @@ impl<'a> BitReader<'a> {
     #[inline(always)]
     pub(crate) fn window(&self) -> u64 {
         self.window
-    }
-
-    /// Valid bits in the window.
-    #[inline(always)]
-    pub(crate) fn available(&self) -> u32 {
-        self.avail
     }
 
     /// Drops `n` bits (at most the available ones).
@@ -231,14 +235,6 @@ impl BitWriter {
             self.out.push((self.acc >> self.pending) as u8);
         }
     }
-
-    /// Pads the last byte with zeros and moves every byte to the end of `dst`.
-    pub(crate) fn flush_into(&mut self, dst: &mut Vec<u8>) {
-        self.align(8);
-        self.settle();
-        self.acc = 0;
-        dst.append(&mut self.out);
-    }
 }
 
 /// Reverses the bit order of every byte (TIFF FillOrder 2 <-> 1).
@@ -259,8 +255,9 @@ mod tests {
         for &(b, l) in items {
             w.put(b, l);
         }
-        let mut out = Vec::new();
-        w.flush_into(&mut out);
+        w.align(8);
+        w.settle();
+        let out = w.out.clone();
         let mut r = BitReader::new(&out, 0);
         for &(b, l) in items {
             r.refill();

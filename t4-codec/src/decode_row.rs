@@ -57,7 +57,11 @@ fn decode_run(r: &mut BitReader<'_>, black: bool, columns: u32) -> Result<Run, R
         }
         r.consume(len);
         if value == RUN_UNCOMPRESSED {
-            return if run == 0 { Ok(Run::Uncompressed) } else { Err(RowError::InvalidCode) };
+            return if run == 0 {
+                Ok(Run::Uncompressed)
+            } else {
+                Err(RowError::InvalidCode)
+            };
         }
         run += u32::from(value);
         if value < 64 {
@@ -81,7 +85,10 @@ pub(crate) fn decode_1d(
     loop {
         match decode_run(r, black, columns)? {
             Run::Length(run) => {
-                let end = a0.checked_add(run).filter(|&e| e <= columns).ok_or(RowError::TooLong)?;
+                let end = a0
+                    .checked_add(run)
+                    .filter(|&e| e <= columns)
+                    .ok_or(RowError::TooLong)?;
                 paint(out, a0, end, black);
                 a0 = end;
                 black = !black;
@@ -129,11 +136,10 @@ pub(crate) fn decode_2d(
         match mode {
             Mode::Vertical(delta) => {
                 r.consume(u32::from(len));
-                let a1 = i64::from(b1) + i64::from(delta);
-                if a1 < i64::from(a0) || a1 > i64::from(columns) {
-                    return Err(RowError::TooLong);
-                }
-                let a1 = a1 as u32;
+                let a1 = b1
+                    .checked_add_signed(i32::from(delta))
+                    .filter(|&a1| a1 >= a0 && a1 <= columns)
+                    .ok_or(RowError::TooLong)?;
                 paint(out, a0, a1, black);
                 a0 = a1;
                 black = !black;
@@ -179,7 +185,11 @@ pub(crate) fn decode_2d(
                 j = 0;
             }
             Mode::Zeros => {
-                return Err(if r.peek(12) == 1 { RowError::PrematureEol } else { RowError::InvalidCode })
+                return Err(if r.peek(12) == 1 {
+                    RowError::PrematureEol
+                } else {
+                    RowError::InvalidCode
+                })
             }
             Mode::Invalid => return Err(RowError::InvalidCode),
         }

@@ -123,8 +123,14 @@ impl Decoder {
     /// If the parameters are invalid or `columns` exceeds `limits.max_columns`. Nothing
     /// sized by the parameters is allocated before these checks.
     pub fn with_limits(params: Params, limits: Limits) -> Result<Decoder, DecodeError> {
-        let fail = |kind| DecodeError { kind, rows: 0, bit: 0 };
-        params.validate().map_err(|e| fail(DecodeErrorKind::Params(e)))?;
+        let fail = |kind| DecodeError {
+            kind,
+            rows: 0,
+            bit: 0,
+        };
+        params
+            .validate()
+            .map_err(|e| fail(DecodeErrorKind::Params(e)))?;
         if params.columns > limits.max_columns {
             return Err(fail(DecodeErrorKind::Limit(Limit::Columns)));
         }
@@ -190,7 +196,12 @@ impl Decoder {
     /// # Panics
     /// If `out` is shorter than `Params::row_bytes()`.
     pub fn write_row(&self, out: &mut [u8]) {
-        changes_to_packed(self.changes(), self.params.columns, self.params.black_is_1, out);
+        changes_to_packed(
+            self.changes(),
+            self.params.columns,
+            self.params.black_is_1,
+            out,
+        );
     }
 
     /// Declares that no more input will come; the remaining rows are then delivered by
@@ -250,7 +261,11 @@ impl Decoder {
     }
 
     fn error(&self, kind: DecodeErrorKind) -> DecodeError {
-        DecodeError { kind, rows: self.rows, bit: self.dropped_bits + self.bit as u64 }
+        DecodeError {
+            kind,
+            rows: self.rows,
+            bit: self.dropped_bits + self.bit as u64,
+        }
     }
 
     fn fail(&mut self, kind: DecodeErrorKind) -> DecodeError {
@@ -270,13 +285,17 @@ impl Decoder {
             self.dropped_bits += consumed as u64 * 8;
         }
         let pending = self.buf.len();
-        let room = CHUNK.saturating_sub(pending).max(self.retry_at.saturating_sub(pending));
+        let room = CHUNK
+            .saturating_sub(pending)
+            .max(self.retry_at.saturating_sub(pending));
         let n = room.min(input.len());
         if n > 0 {
             if self.input_done {
-                return Err(self.fail(DecodeErrorKind::Params(crate::ParamError::Unsupported(
-                    "input given after end_input",
-                ))));
+                return Err(
+                    self.fail(DecodeErrorKind::Params(crate::ParamError::Unsupported(
+                        "input given after end_input",
+                    ))),
+                );
             }
             let start = self.buf.len();
             self.buf.extend_from_slice(&input[..n]);
@@ -378,7 +397,9 @@ impl Decoder {
                 let kind = match failed {
                     _ if cut => DecodeErrorKind::Truncated,
                     Err(RowError::InvalidCode) => DecodeErrorKind::InvalidCode,
-                    Err(RowError::TooLong | RowError::PrematureEol) => DecodeErrorKind::BadRowLength,
+                    Err(RowError::TooLong | RowError::PrematureEol) => {
+                        DecodeErrorKind::BadRowLength
+                    }
                     Ok(()) => DecodeErrorKind::Truncated,
                 };
                 // State changes only here, when the attempt is committed: an attempt that
@@ -423,7 +444,8 @@ impl Decoder {
             self.consecutive_bad = 0;
         }
         core::mem::swap(&mut self.reference, &mut self.current);
-        self.reference.extend_from_slice(&[self.params.columns; SENTINELS]);
+        self.reference
+            .extend_from_slice(&[self.params.columns; SENTINELS]);
         self.rows += 1;
         Ok(Step::Row(status))
     }

@@ -53,9 +53,12 @@ pub(crate) fn encode_2d(w: &mut BitWriter, current: &[u32], reference: &[u32], c
             put(w, PASS);
             a0 = b2;
         } else {
-            let delta = i64::from(a1) - i64::from(b1);
-            if (-3..=3).contains(&delta) {
-                put(w, VERTICAL[(delta + 3) as usize]);
+            // |a1 - b1| <= 3 picks VERTICAL[a1 - b1 + 3].
+            let vertical = usize::try_from(i64::from(a1) - i64::from(b1) + 3)
+                .ok()
+                .and_then(|i| VERTICAL.get(i));
+            if let Some(&code) = vertical {
+                put(w, code);
                 a0 = a1;
                 black = !black;
                 i += 1;
@@ -79,7 +82,11 @@ pub(crate) fn encode_2d(w: &mut BitWriter, current: &[u32], reference: &[u32], c
 /// Codes the pels of a row in uncompressed mode (after the caller wrote the entry code),
 /// ending with the exit code. Returns the number of bits written; with `w` = `None` it only
 /// counts.
-pub(crate) fn encode_uncompressed(mut w: Option<&mut BitWriter>, changes: &[u32], columns: u32) -> u64 {
+pub(crate) fn encode_uncompressed(
+    mut w: Option<&mut BitWriter>,
+    changes: &[u32],
+    columns: u32,
+) -> u64 {
     let mut bits = 0u64;
     let mut emit = |code: u32, len: u32| {
         bits += u64::from(len);

@@ -89,10 +89,18 @@ impl Encoder {
     pub fn encode_row(&mut self, row: &[u8]) -> Result<(), EncodeError> {
         let want = self.params.row_bytes();
         if row.len() < want {
-            return Err(EncodeError::RowTooShort { want, got: row.len() });
+            return Err(EncodeError::RowTooShort {
+                want,
+                got: row.len(),
+            });
         }
         let mut current = core::mem::take(&mut self.current);
-        packed_to_changes(row, self.params.columns, self.params.black_is_1, &mut current);
+        packed_to_changes(
+            row,
+            self.params.columns,
+            self.params.black_is_1,
+            &mut current,
+        );
         self.encode_current(current)
     }
 
@@ -149,7 +157,11 @@ impl Encoder {
         if p.uncompressed {
             self.scratch.clear();
             normal(&mut self.scratch);
-            let entry = if one_d { UNCOMPRESSED_1D } else { UNCOMPRESSED_2D };
+            let entry = if one_d {
+                UNCOMPRESSED_1D
+            } else {
+                UNCOMPRESSED_2D
+            };
             let raw = u64::from(entry.len) + encode_uncompressed(None, &current[..real], columns);
             if raw < self.scratch.bit_len() {
                 self.w.put(u32::from(entry.bits), u32::from(entry.len));
@@ -262,7 +274,10 @@ pub fn encode(params: &Params, data: &[u8]) -> Result<Vec<u8>, EncodeError> {
     let row_bytes = params.row_bytes();
     if row_bytes == 0 || data.len() % row_bytes != 0 {
         params.validate()?;
-        return Err(EncodeError::RowTooShort { want: row_bytes, got: data.len() % row_bytes.max(1) });
+        return Err(EncodeError::RowTooShort {
+            want: row_bytes,
+            got: data.len() % row_bytes.max(1),
+        });
     }
     let mut enc = Encoder::new(params.clone())?;
     for row in data.chunks_exact(row_bytes) {

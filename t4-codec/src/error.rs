@@ -54,9 +54,9 @@ impl core::fmt::Display for DecodeErrorKind {
                 write!(f, "limit exceeded: {l} (raise it only for trusted input)")
             }
             DecodeErrorKind::InvalidCode => f.write_str("invalid code in the coded data"),
-            DecodeErrorKind::BadRowLength => {
-                f.write_str("a row does not add up to the declared columns (wrong width or damaged data)")
-            }
+            DecodeErrorKind::BadRowLength => f.write_str(
+                "a row does not add up to the declared columns (wrong width or damaged data)",
+            ),
             DecodeErrorKind::Truncated => f.write_str("coded data ends before the declared rows"),
             DecodeErrorKind::DamagedRows => {
                 f.write_str("more damaged rows than DamagedRowsBeforeError allows")

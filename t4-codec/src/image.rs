@@ -69,7 +69,11 @@ pub struct DecodeOptions {
 ///
 /// # Errors
 /// [`ImageError`] with the partial image.
-pub fn decode_image(data: &[u8], params: &Params, options: DecodeOptions) -> Result<Image, ImageError> {
+pub fn decode_image(
+    data: &[u8],
+    params: &Params,
+    options: DecodeOptions,
+) -> Result<Image, ImageError> {
     let row_bytes = params.row_bytes();
     let mut image = Image {
         columns: params.columns,
@@ -77,7 +81,12 @@ pub fn decode_image(data: &[u8], params: &Params, options: DecodeOptions) -> Res
         black_is_1: params.black_is_1,
         ..Image::default()
     };
-    let fail = |error: DecodeError, image: Image| Err(ImageError { error, partial: Box::new(image) });
+    let fail = |error: DecodeError, image: Image| {
+        Err(ImageError {
+            error,
+            partial: Box::new(image),
+        })
+    };
     let mut dec = match Decoder::with_limits(params.clone(), options.limits) {
         Ok(d) => d,
         Err(e) => return fail(e, image),
@@ -85,8 +94,11 @@ pub fn decode_image(data: &[u8], params: &Params, options: DecodeOptions) -> Res
     dec.set_strict(options.strict);
     let max_rows_by_bytes = options.limits.max_output_bytes / row_bytes.max(1) as u64;
     if params.rows > 0 {
-        let expected = u64::from(params.rows).min(max_rows_by_bytes) as usize;
-        image.data.reserve_exact(expected * row_bytes);
+        // Bounded by max_output_bytes, so it fits in memory by the caller's own choice.
+        let expected = u64::from(params.rows).min(max_rows_by_bytes);
+        image
+            .data
+            .reserve_exact(usize::try_from(expected).unwrap_or(0) * row_bytes);
     }
     let mut input = data;
     let outcome = loop {
@@ -123,7 +135,11 @@ pub fn decode_image(data: &[u8], params: &Params, options: DecodeOptions) -> Res
         // RTC/EOFB came before the declared rows.
         Ok(()) if concealable => Ok(pad_with_white(image, params)),
         Ok(()) => {
-            let error = DecodeError { kind: DecodeErrorKind::Truncated, rows: image.rows, bit: 0 };
+            let error = DecodeError {
+                kind: DecodeErrorKind::Truncated,
+                rows: image.rows,
+                bit: 0,
+            };
             fail(error, image)
         }
         Err(e)

@@ -26,5 +26,5 @@ pub use encoder::{encode, Encoder};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, ParamError};
 pub use image::{decode_image, DecodeOptions, Image, ImageError};
 pub use limits::{Limit, Limits};
-pub use params::{Coding, FillOrder, Params, TiffFaxTags};
+pub use params::{Coding, FillOrder, Params, TiffFaxTags, MAX_COLUMNS};
 pub use transcode::{transcode, TranscodeError};

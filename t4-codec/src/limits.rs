@@ -41,7 +41,7 @@ impl Limits {
     /// No limits beyond what memory addressing allows. Only for trusted input.
     pub fn unlimited() -> Self {
         Limits {
-            max_columns: u32::MAX - 1,
+            max_columns: crate::params::MAX_COLUMNS,
             max_rows: u32::MAX,
             max_output_bytes: u64::MAX,
             max_consecutive_bad_rows: u32::MAX,

@@ -32,7 +32,9 @@ impl Coding {
     pub fn from_pdf_k(k: i32) -> Coding {
         match k {
             0 => Coding::Mh,
-            k if k > 0 => Coding::Mr { k: k.unsigned_abs() },
+            k if k > 0 => Coding::Mr {
+                k: k.unsigned_abs(),
+            },
             _ => Coding::Mmr,
         }
     }
@@ -64,6 +66,10 @@ pub enum FillOrder {
     /// fax modems deliver octets).
     LsbFirst,
 }
+
+/// Widest row any parameters may declare (2^30 pels), far above every real image; keeps all
+/// position arithmetic clear of overflow. [`crate::Limits::max_columns`] is the practical cap.
+pub const MAX_COLUMNS: u32 = 1 << 30;
 
 /// Parameters of a coded bi-level image.
 ///
@@ -206,7 +212,11 @@ impl Params {
                 p.k = -1;
                 p.uncompressed = tags.t6_options & 2 != 0;
             }
-            _ => return Err(ParamError::Unsupported("TIFF compression is not 2, 3, 4 or 32771")),
+            _ => {
+                return Err(ParamError::Unsupported(
+                    "TIFF compression is not 2, 3, 4 or 32771",
+                ))
+            }
         }
         p.fill_order = match tags.fill_order {
             1 => FillOrder::MsbFirst,
@@ -216,7 +226,11 @@ impl Params {
         p.black_is_1 = match tags.photometric {
             0 => true,
             1 => false,
-            _ => return Err(ParamError::Unsupported("PhotometricInterpretation is not 0 or 1")),
+            _ => {
+                return Err(ParamError::Unsupported(
+                    "PhotometricInterpretation is not 0 or 1",
+                ))
+            }
         };
         Ok(p)
     }
@@ -260,7 +274,9 @@ impl Params {
             }
             Coding::Mmr => {
                 if self.end_of_line || self.encoded_byte_align {
-                    return Err(ParamError::Unsupported("TIFF T.6 has neither EOLs nor alignment"));
+                    return Err(ParamError::Unsupported(
+                        "TIFF T.6 has neither EOLs nor alignment",
+                    ));
                 }
                 t.t6_options = u32::from(self.uncompressed) << 1;
             }
@@ -280,7 +296,10 @@ impl Params {
 
     /// Parameters for a coding with every other field at its default.
     pub fn new(coding: Coding, columns: u32) -> Params {
-        let mut p = Params { columns, ..Params::default() };
+        let mut p = Params {
+            columns,
+            ..Params::default()
+        };
         p.set_coding(coding);
         p
     }
@@ -293,10 +312,14 @@ impl Params {
     /// Checks the parameters on their own (the decoder also checks them against its limits).
     ///
     /// # Errors
-    /// [`ParamError::ZeroColumns`] when `columns` is 0.
+    /// [`ParamError::ZeroColumns`] when `columns` is 0, [`ParamError::Unsupported`] above
+    /// [`MAX_COLUMNS`] or with both byte and word alignment.
     pub fn validate(&self) -> Result<(), ParamError> {
         if self.columns == 0 {
             return Err(ParamError::ZeroColumns);
+        }
+        if self.columns > MAX_COLUMNS {
+            return Err(ParamError::Unsupported("columns above 2^30"));
         }
         if self.encoded_byte_align && self.encoded_word_align {
             return Err(ParamError::Unsupported("byte and word alignment together"));
@@ -311,7 +334,16 @@ mod tests {
 
     #[test]
     fn tiff_round_trips_through_params() {
-        for (compression, t4, t6) in [(2, 0, 0), (32771, 0, 0), (3, 0, 0), (3, 1, 0), (3, 5, 0), (3, 7, 0), (4, 0, 0), (4, 0, 2)] {
+        for (compression, t4, t6) in [
+            (2, 0, 0),
+            (32771, 0, 0),
+            (3, 0, 0),
+            (3, 1, 0),
+            (3, 5, 0),
+            (3, 7, 0),
+            (4, 0, 0),
+            (4, 0, 2),
+        ] {
             for fill_order in [1, 2] {
                 for photometric in [0, 1] {
                     let mut tags = TiffFaxTags::new(compression, 1728, 10);

@@ -1,5 +1,7 @@
 //! Limits are enforced before allocation: measured with a counting global allocator.
 
+#![allow(clippy::cast_possible_truncation, clippy::unwrap_used)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use t4_codec::{decode_image, Coding, DecodeErrorKind, DecodeOptions, Limit, Params};
@@ -43,7 +45,13 @@ fn four_kib_of_ff_as_wide_mmr_fails_before_allocating() {
     params.black_is_1 = true;
     let mut kind = None;
     let peak = peak_during(|| {
-        kind = Some(decode_image(&data, &params, DecodeOptions::default()).map(|_| ()).unwrap_err().error.kind);
+        kind = Some(
+            decode_image(&data, &params, DecodeOptions::default())
+                .map(|_| ())
+                .unwrap_err()
+                .error
+                .kind,
+        );
     });
     assert_eq!(kind, Some(DecodeErrorKind::Limit(Limit::Columns)));
     assert!(peak < 4096, "allocated {peak} bytes");
@@ -53,7 +61,13 @@ fn four_kib_of_ff_as_wide_mmr_fails_before_allocating() {
     let mut options = DecodeOptions::default();
     options.limits.max_output_bytes = 4 << 20;
     let peak = peak_during(|| {
-        kind = Some(decode_image(&data, &params, options).map(|_| ()).unwrap_err().error.kind);
+        kind = Some(
+            decode_image(&data, &params, options)
+                .map(|_| ())
+                .unwrap_err()
+                .error
+                .kind,
+        );
     });
     assert_eq!(kind, Some(DecodeErrorKind::Limit(Limit::OutputBytes)));
     // The image buffer grows to the limit (amortised doubling may overshoot it by 2x) plus

@@ -1,5 +1,7 @@
 //! Golden tests against `../shared/corpus` (skipped, with a note, when it is absent).
 
+#![allow(clippy::cast_possible_truncation, clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use t4_codec::container::read_pbm;
 use t4_codec::{decode_image, encode, Coding, DecodeOptions, Params};
@@ -40,16 +42,25 @@ fn ccitt_pages_decode_and_encode_like_libtiff() {
         let pbm = std::fs::read(dir.join(format!("ccitt/itu{n}.pbm"))).expect("read pbm");
         let page = read_pbm(&pbm, 1 << 24).expect("pbm").remove(0);
         for &(suffix, coding, fill) in GOLDEN {
-            let golden = std::fs::read(dir.join(format!("ccitt-encoded/itu{n}.{suffix}.raw"))).expect("read raw");
+            let golden = std::fs::read(dir.join(format!("ccitt-encoded/itu{n}.{suffix}.raw")))
+                .expect("read raw");
             let mut params = libtiff_like(coding, fill);
             params.rows = page.rows;
             let image = decode_image(&golden, &params, DecodeOptions::default())
                 .unwrap_or_else(|e| panic!("itu{n} {suffix}: {e}"));
             assert_eq!(image.rows, page.rows, "itu{n} {suffix}");
-            assert!(image.data == page.data, "itu{n} {suffix}: decoded pels differ");
+            assert!(
+                image.data == page.data,
+                "itu{n} {suffix}: decoded pels differ"
+            );
             assert_eq!(image.bad_rows, 0);
             let ours = encode(&params, &page.data).expect("encode");
-            assert!(ours == golden, "itu{n} {suffix}: encoding differs from libtiff ({} vs {} bytes)", ours.len(), golden.len());
+            assert!(
+                ours == golden,
+                "itu{n} {suffix}: encoding differs from libtiff ({} vs {} bytes)",
+                ours.len(),
+                golden.len()
+            );
         }
     }
 }

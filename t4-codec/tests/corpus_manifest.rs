@@ -3,6 +3,8 @@
 //! are none, from libtiff's tools (see `scripts/corpus-manifest.py`), never from this crate.
 //! Skipped, with a note, when the corpus is absent.
 
+#![allow(clippy::cast_possible_truncation, clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use t4_codec::{decode_image, Coding, DecodeOptions, Image, Params};
 
@@ -45,7 +47,9 @@ fn corpus() -> Option<PathBuf> {
 }
 
 fn fnv1a64(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf29ce484222325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
+    data.iter().fold(0xcbf29ce484222325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
 }
 
 /// Decodes a `raw:K[:eol][:rows=N]` entry.
@@ -70,7 +74,10 @@ fn check(entry: &Entry, image: &Image) -> Result<(), String> {
     if got == want {
         Ok(())
     } else {
-        Err(format!("{} page {}: got {got:x?}, want {want:x?}", entry.path, entry.page))
+        Err(format!(
+            "{} page {}: got {got:x?}, want {want:x?}",
+            entry.path, entry.page
+        ))
     }
 }
 
@@ -87,5 +94,10 @@ fn raw_streams_match_the_manifest() {
         checked += 1;
     }
     assert!(checked >= 90, "only {checked} raw entries");
-    assert!(failures.is_empty(), "{} of {checked} differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

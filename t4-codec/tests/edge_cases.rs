@@ -1,15 +1,24 @@
 //! Hand-made vectors from the standards, damage handling, strictness, limits and termination.
 
+#![allow(clippy::cast_possible_truncation, clippy::unwrap_used)]
+
 use t4_codec::{
-    decode_image, encode, Coding, DecodeErrorKind, DecodeOptions, Decoder, Limit, Params,
-    Progress,
+    decode_image, encode, Coding, DecodeErrorKind, DecodeOptions, Decoder, Limit, Params, Progress,
 };
 
 /// Packs a string of '0'/'1' (spaces ignored) into bytes, zero-padded.
 fn bits(s: &str) -> Vec<u8> {
-    let v: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).map(|b| b - b'0').collect();
+    let v: Vec<u8> = s
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .map(|b| b - b'0')
+        .collect();
     v.chunks(8)
-        .map(|c| c.iter().enumerate().fold(0u8, |acc, (i, &b)| acc | (b << (7 - i))))
+        .map(|c| {
+            c.iter()
+                .enumerate()
+                .fold(0u8, |acc, (i, &b)| acc | (b << (7 - i)))
+        })
         .collect()
 }
 
@@ -71,13 +80,21 @@ fn uncompressed_mode_long_white_and_black_tag() {
 #[test]
 fn encoder_uses_uncompressed_mode_when_shorter() {
     let columns = 64;
-    let checker: Vec<u8> = (0..16).map(|r| if r % 2 == 0 { 0xAA } else { 0x55 }).flat_map(|b| vec![b; 8]).collect();
+    let checker: Vec<u8> = (0..16)
+        .map(|r| if r % 2 == 0 { 0xAA } else { 0x55 })
+        .flat_map(|b| vec![b; 8])
+        .collect();
     for coding in [Coding::Mh, Coding::Mr { k: 4 }, Coding::Mmr] {
         let mut p = pbm_params(coding, columns);
         let plain = encode(&p, &checker).expect("encode");
         p.uncompressed = true;
         let raw = encode(&p, &checker).expect("encode");
-        assert!(raw.len() < plain.len(), "{coding:?}: {} vs {}", raw.len(), plain.len());
+        assert!(
+            raw.len() < plain.len(),
+            "{coding:?}: {} vs {}",
+            raw.len(),
+            plain.len()
+        );
         p.rows = 16;
         let image = decode_image(&raw, &p, DecodeOptions::default()).expect("decode");
         assert_eq!(image.data, checker);
@@ -91,7 +108,11 @@ fn damaged_mh_row_is_concealed_and_counted() {
     let rows = 40;
     let mut pels = vec![0u8; 8 * rows];
     for (i, b) in pels.iter_mut().enumerate() {
-        *b = if (i / 8) % 3 == 0 { 0x0F } else { (i as u8).wrapping_mul(37) & 0xF0 };
+        *b = if (i / 8) % 3 == 0 {
+            0x0F
+        } else {
+            (i as u8).wrapping_mul(37) & 0xF0
+        };
     }
     let mut p = pbm_params(Coding::Mh, columns);
     p.end_of_line = true;
@@ -101,8 +122,14 @@ fn damaged_mh_row_is_concealed_and_counted() {
     p.rows = rows as u32;
     let image = decode_image(&coded, &p, DecodeOptions::default()).expect("lenient decode");
     assert_eq!(image.rows, rows as u32);
-    assert!(image.bad_rows >= 1 && image.bad_rows <= 3, "bad rows {}", image.bad_rows);
-    let differing = (0..rows).filter(|&r| image.data[r * 8..r * 8 + 8] != pels[r * 8..r * 8 + 8]).count();
+    assert!(
+        image.bad_rows >= 1 && image.bad_rows <= 3,
+        "bad rows {}",
+        image.bad_rows
+    );
+    let differing = (0..rows)
+        .filter(|&r| image.data[r * 8..r * 8 + 8] != pels[r * 8..r * 8 + 8])
+        .count();
     assert!(differing <= 3, "{differing} rows differ");
 
     // Strict mode fails at the damage, with the rows before it.
@@ -143,9 +170,19 @@ fn rows_smaller_than_data_does_not_truncate() {
     let mut p = pbm_params(Coding::Mmr, 8);
     let coded = encode(&p, &pels).expect("encode");
     p.rows = 4;
-    assert_eq!(decode_image(&coded, &p, DecodeOptions::default()).expect("decode").rows, 10);
+    assert_eq!(
+        decode_image(&coded, &p, DecodeOptions::default())
+            .expect("decode")
+            .rows,
+        10
+    );
     p.end_of_block = false;
-    assert_eq!(decode_image(&coded, &p, DecodeOptions::default()).expect("decode").rows, 4);
+    assert_eq!(
+        decode_image(&coded, &p, DecodeOptions::default())
+            .expect("decode")
+            .rows,
+        4
+    );
 }
 
 /// Data after RTC is not taken from the caller's input.
@@ -177,7 +214,10 @@ fn stops_at_rtc_and_leaves_the_rest() {
 #[test]
 fn parameters_are_checked_before_anything_else() {
     let zero = Params::new(Coding::Mmr, 0);
-    assert!(matches!(Decoder::new(zero).map(|_| ()).unwrap_err().kind, DecodeErrorKind::Params(_)));
+    assert!(matches!(
+        Decoder::new(zero).map(|_| ()).unwrap_err().kind,
+        DecodeErrorKind::Params(_)
+    ));
     let wide = Params::new(Coding::Mmr, 1_000_000);
     let err = Decoder::new(wide).map(|_| ()).unwrap_err();
     assert_eq!(err.kind, DecodeErrorKind::Limit(Limit::Columns));
@@ -207,12 +247,18 @@ fn expansion_is_bounded_by_limits() {
 fn consecutive_damage_limit() {
     let eol = "000000000001";
     // Every "row" is an EOL followed by an invalid code (eight zeros then 1).
-    let data = bits(&format!("{eol} 10011 {}", format!("{eol} 00000000 1 ").repeat(20)));
+    let data = bits(&format!(
+        "{eol} 10011 {}",
+        format!("{eol} 00000000 1 ").repeat(20)
+    ));
     let p = pbm_params(Coding::Mh, 8);
     let mut options = DecodeOptions::default();
     options.limits.max_consecutive_bad_rows = 5;
     let err = decode_image(&data, &p, options).expect_err("limit");
-    assert_eq!(err.error.kind, DecodeErrorKind::Limit(Limit::ConsecutiveBadRows));
+    assert_eq!(
+        err.error.kind,
+        DecodeErrorKind::Limit(Limit::ConsecutiveBadRows)
+    );
 }
 
 #[test]

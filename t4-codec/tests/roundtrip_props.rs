@@ -1,6 +1,8 @@
 //! Property tests: decode(encode(x)) == x for every coding and option, the same rows however
 //! the input is split, and transcoding equal to re-encoding.
 
+#![allow(clippy::cast_possible_truncation, clippy::unwrap_used)]
+
 use proptest::prelude::*;
 use t4_codec::{
     decode_image, encode, transcode, Coding, DecodeOptions, Decoder, FillOrder, Limits, Params,
@@ -15,17 +17,31 @@ fn page() -> impl Strategy<Value = (u32, u32, Vec<u8>)> {
         let bytes = match style {
             // Noise of several densities.
             0 => prop::collection::vec(any::<u8>(), len).boxed(),
-            1 => prop::collection::vec(prop::sample::select(vec![0u8, 0, 0, 0x10, 0xFF, 0x0F]), len).boxed(),
+            1 => {
+                prop::collection::vec(prop::sample::select(vec![0u8, 0, 0, 0x10, 0xFF, 0x0F]), len)
+                    .boxed()
+            }
             // Mostly white or mostly black.
-            2 => prop::collection::vec(prop::sample::select(vec![0u8, 0, 0, 0, 0, 0x80, 0x01]), len).boxed(),
-            _ => prop::collection::vec(prop::sample::select(vec![0xFFu8, 0xFF, 0xFF, 0xFE, 0x7F, 0]), len).boxed(),
+            2 => {
+                prop::collection::vec(prop::sample::select(vec![0u8, 0, 0, 0, 0, 0x80, 0x01]), len)
+                    .boxed()
+            }
+            _ => prop::collection::vec(
+                prop::sample::select(vec![0xFFu8, 0xFF, 0xFF, 0xFE, 0x7F, 0]),
+                len,
+            )
+            .boxed(),
         };
         (Just(columns), Just(rows), bytes)
     })
 }
 
 fn coding() -> impl Strategy<Value = Coding> {
-    prop_oneof![Just(Coding::Mh), (1u32..6).prop_map(|k| Coding::Mr { k }), Just(Coding::Mmr)]
+    prop_oneof![
+        Just(Coding::Mh),
+        (1u32..6).prop_map(|k| Coding::Mr { k }),
+        Just(Coding::Mmr)
+    ]
 }
 
 /// Random encoder options for a coding.
@@ -37,7 +53,11 @@ fn params(coding: Coding, columns: u32) -> impl Strategy<Value = Params> {
         p.encoded_word_align = !f[1] && f[6] && coding == Coding::Mh;
         p.end_of_block = f[2];
         p.black_is_1 = f[3];
-        p.fill_order = if f[4] { FillOrder::LsbFirst } else { FillOrder::MsbFirst };
+        p.fill_order = if f[4] {
+            FillOrder::LsbFirst
+        } else {
+            FillOrder::MsbFirst
+        };
         p.uncompressed = f[5];
         p.eol_fill = f[0] && f[5];
         p.min_row_bits = if f[6] { min_row_bits } else { 0 };
@@ -105,7 +125,11 @@ fn decode_split(data: &[u8], params: &Params, cuts: &[usize]) -> (Vec<u8>, u32) 
 
 /// Packed pels in the polarity `params` asks for.
 fn in_polarity(pels: &[u8], params: &Params) -> Vec<u8> {
-    let mut v: Vec<u8> = if params.black_is_1 { pels.to_vec() } else { pels.iter().map(|b| !b).collect() };
+    let mut v: Vec<u8> = if params.black_is_1 {
+        pels.to_vec()
+    } else {
+        pels.iter().map(|b| !b).collect()
+    };
     clear_padding(&mut v, params.columns);
     v
 }
