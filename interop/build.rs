@@ -1,1 +1,11 @@
-fn main(){println!("cargo:rustc-link-lib=tiff");}
+//! Links the system libtiff (Debian `libtiff-dev` provides `libtiff.so`). Set
+//! `FAXKIT_LIBTIFF_DIR` to a directory holding another build of it.
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=FAXKIT_LIBTIFF_DIR");
+    if let Ok(dir) = std::env::var("FAXKIT_LIBTIFF_DIR") {
+        println!("cargo:rustc-link-search=native={dir}");
+    }
+    println!("cargo:rustc-link-lib=tiff");
+}

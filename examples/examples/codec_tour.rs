@@ -28,16 +28,21 @@ fn page() -> Image {
         seed ^= seed << 17;
         seed
     };
-    let mut set = |data: &mut [u8], x: u32, y: u32| {
+    let set = |data: &mut [u8], x: u32, y: u32| {
         let i = y as usize * row_bytes + x as usize / 8;
         data[i] |= 0x80 >> (x % 8);
     };
     for y in 0..ROWS {
         for x in 0..COLUMNS {
-            let frame = x < 60 || x >= COLUMNS - 60 || y < 40 || y >= ROWS - 40;
+            let frame = !(60..COLUMNS - 60).contains(&x) || !(40..ROWS - 40).contains(&y);
             let border = frame && (x % 60 < 3 || y % 40 < 3);
             let line = y % 48;
-            let text = y > 200 && y < 1700 && line < 22 && x > 150 && x < 1550 && (x / 9 + y / 48) % 7 != 0;
+            let text = y > 200
+                && y < 1700
+                && line < 22
+                && x > 150
+                && x < 1550
+                && (x / 9 + y / 48) % 7 != 0;
             let glyph = text && (x % 9 < 2 || line % 11 < 2 || (x + line) % 13 == 0);
             let rule = (y == 1800 || y == 1801) && x > 150 && x < 1550;
             let dither = y > 1850 && y < 2050 && x > 900 && x < 1500 && next() % 3 == 0;
@@ -46,7 +51,13 @@ fn page() -> Image {
             }
         }
     }
-    Image { columns: COLUMNS, rows: ROWS, black_is_1: true, data, ..Image::default() }
+    Image {
+        columns: COLUMNS,
+        rows: ROWS,
+        black_is_1: true,
+        data,
+        ..Image::default()
+    }
 }
 
 fn params(coding: Coding) -> Params {
@@ -58,13 +69,20 @@ fn params(coding: Coding) -> Params {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let out_dir = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| std::env::temp_dir().join("faxkit-codec-tour"));
+    let out_dir = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("faxkit-codec-tour"));
     std::fs::create_dir_all(&out_dir)?;
     let page = page();
     let raw_size = page.data.len();
     println!("page: {COLUMNS} x {ROWS} pels, {raw_size} bytes packed");
 
-    let codings = [("mh", Coding::Mh), ("mr", Coding::Mr { k: 4 }), ("mmr", Coding::Mmr)];
+    let codings = [
+        ("mh", Coding::Mh),
+        ("mr", Coding::Mr { k: 4 }),
+        ("mmr", Coding::Mmr),
+    ];
     let mut coded_pages = Vec::new();
     for (name, coding) in codings {
         let p = params(coding);
@@ -109,8 +127,17 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // Transcoding on change lists, no bitmap: MH -> MMR equals a fresh MMR encoding.
     let (_, _, mh) = &coded_pages[0];
-    let (g4, bad) = transcode(mh, &params(Coding::Mh), &params(Coding::Mmr), Limits::default())?;
-    println!("transcoded MH -> MMR: {} bytes, equal to direct MMR: {}, bad rows {bad}", g4.len(), &g4 == mmr);
+    let (g4, bad) = transcode(
+        mh,
+        &params(Coding::Mh),
+        &params(Coding::Mmr),
+        Limits::default(),
+    )?;
+    println!(
+        "transcoded MH -> MMR: {} bytes, equal to direct MMR: {}, bad rows {bad}",
+        g4.len(),
+        &g4 == mmr
+    );
 
     // Damage: flip one byte in the middle of the MH page; the row is concealed and counted.
     let mut damaged = mh.clone();
@@ -118,11 +145,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     damaged[middle] ^= 0xFF;
     let image = decode_image(&damaged, &params(Coding::Mh), DecodeOptions::default())?;
     let wrong = (0..ROWS).filter(|&y| image.row(y) != page.row(y)).count();
-    println!("one flipped byte in MH: {} rows concealed, {wrong} rows differ from the original", image.bad_rows);
+    println!(
+        "one flipped byte in MH: {} rows concealed, {wrong} rows differ from the original",
+        image.bad_rows
+    );
 
     let mut pbm = Vec::new();
     write_pbm(&page, &mut pbm);
     std::fs::write(out_dir.join("page.pbm"), pbm)?;
-    println!("wrote page.pbm and page.{{mh,mr,mmr}}.raw to {}", out_dir.display());
+    println!(
+        "wrote page.pbm and page.{{mh,mr,mmr}}.raw to {}",
+        out_dir.display()
+    );
     Ok(())
 }

@@ -1,9 +1,14 @@
 //! Rows as change lists, and conversion to and from packed rows.
 //!
-//! A change list holds, in increasing order, the positions where the colour changes, starting
-//! from white at position 0: `[]` is an all-white row, `[0]` all black, `[3, 5]` white 0..3,
+//! A change list holds, in order, the positions where the colour changes, starting from
+//! white at position 0: `[]` is an all-white row, `[0]` all black, `[3, 5]` white 0..3,
 //! black 3..5, white to the end. Positions are below `columns`. This is what 2-D coding works
 //! on, so decoding, encoding and transcoding never need a bitmap.
+//!
+//! Lists made from pels are strictly increasing. Lists from the decoder are the run
+//! boundaries as coded and may repeat a position where the coder wrote a zero-length run:
+//! such a pair draws nothing, but as a reference line it steers 2-D decoding the way the
+//! coder (and libtiff) saw it. Everything here accepts both.
 
 use alloc::vec::Vec;
 
@@ -16,9 +21,23 @@ pub(crate) fn paint(changes: &mut Vec<u32>, from: u32, to: u32, black: bool) {
     }
 }
 
-/// Checks that `changes` is a valid change list for a row of `columns` pels.
+/// Checks that `changes` is a valid change list for a row of `columns` pels: non-decreasing
+/// and below `columns`.
 pub fn is_valid_change_list(changes: &[u32], columns: u32) -> bool {
-    changes.windows(2).all(|w| w[0] < w[1]) && changes.last().is_none_or(|&l| l < columns)
+    changes.windows(2).all(|w| w[0] <= w[1]) && changes.last().is_none_or(|&l| l < columns)
+}
+
+/// Appends the pels-only form of a valid change list to `out`: repeated positions (zero-length
+/// runs) cancel in pairs, leaving a strictly increasing list of the same pels.
+pub(crate) fn extend_canonical(out: &mut Vec<u32>, changes: &[u32]) {
+    let base = out.len();
+    for &c in changes {
+        if out.len() > base && out.last() == Some(&c) {
+            out.pop();
+        } else {
+            out.push(c);
+        }
+    }
 }
 
 /// Writes a change list as a packed row: `ceil(columns / 8)` bytes, first pel in the most
@@ -158,7 +177,20 @@ mod tests {
         paint(&mut v, 6, 9, false);
         assert_eq!(v, [0, 6]);
         assert!(is_valid_change_list(&v, 10));
-        assert!(!is_valid_change_list(&[3, 3], 10));
+        assert!(is_valid_change_list(&[3, 3], 10));
+        assert!(!is_valid_change_list(&[4, 3], 10));
         assert!(!is_valid_change_list(&[10], 10));
+    }
+
+    #[test]
+    fn zero_length_runs_cancel_and_draw_nothing() {
+        let mut v = vec![9];
+        extend_canonical(&mut v, &[0, 0, 2, 5, 5, 5, 7]);
+        assert_eq!(v, [9, 2, 5, 7]);
+        let mut a = [0u8; 1];
+        let mut b = [0u8; 1];
+        changes_to_packed(&[0, 0, 2, 5, 5, 5, 7], 8, true, &mut a);
+        changes_to_packed(&[2, 5, 7], 8, true, &mut b);
+        assert_eq!(a, b);
     }
 }

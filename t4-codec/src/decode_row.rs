@@ -73,7 +73,32 @@ fn decode_run(r: &mut BitReader<'_>, black: bool, columns: u32) -> Result<Run, R
     }
 }
 
+/// Records a run boundary at `pos` (boundaries at the row end are implied, not stored).
+#[inline(always)]
+fn boundary(out: &mut Vec<u32>, pos: u32, columns: u32) {
+    if pos < columns {
+        out.push(pos);
+    }
+}
+
+/// The colour of the next run: black after an odd number of boundaries.
+#[inline(always)]
+fn next_is_black(out: &[u32]) -> bool {
+    out.len() & 1 == 1
+}
+
+/// After uncompressed mode, makes the list's colour agree with the exit code's tag bit.
+fn set_colour(out: &mut Vec<u32>, a0: u32, black: bool, columns: u32) {
+    if next_is_black(out) != black {
+        boundary(out, a0, columns);
+    }
+}
+
 /// Decodes a 1-D (MH) row.
+///
+/// Every run ends in a boundary, zero-length runs included (a row that starts black begins
+/// with white 0), except that a white-0 black-0 pair is dropped, as libtiff does; the list is
+/// then exactly libtiff's run array, which matters when it is the reference of a 2-D row.
 pub(crate) fn decode_1d(
     r: &mut BitReader<'_>,
     columns: u32,
@@ -81,22 +106,28 @@ pub(crate) fn decode_1d(
 ) -> Result<(), RowError> {
     out.clear();
     let mut a0 = 0u32;
-    let mut black = false;
+    let mut white_run = u32::MAX;
     loop {
+        let black = next_is_black(out);
         match decode_run(r, black, columns)? {
             Run::Length(run) => {
                 let end = a0
                     .checked_add(run)
                     .filter(|&e| e <= columns)
                     .ok_or(RowError::TooLong)?;
-                paint(out, a0, end, black);
+                boundary(out, end, columns);
                 a0 = end;
-                black = !black;
+                if !black {
+                    white_run = run;
+                } else if run == 0 && white_run == 0 && a0 < columns {
+                    out.truncate(out.len() - 2);
+                }
             }
             Run::Uncompressed => {
                 let (end, next_black) = decode_uncompressed(r, columns, a0, out)?;
                 a0 = end;
-                black = next_black;
+                set_colour(out, a0, next_black, columns);
+                white_run = u32::MAX;
             }
         }
         if a0 == columns {
@@ -107,6 +138,12 @@ pub(crate) fn decode_1d(
 
 /// Decodes a 2-D (MR or MMR) row against `reference`, a change list followed by at least
 /// [`SENTINELS`] copies of `columns`.
+///
+/// b1 is tracked as libtiff does, so that reference lines holding zero-length runs (which
+/// some encoders write, e.g. horizontal mode with runs 0 and 0) are read the way those
+/// encoders and libtiff read them: b1 steps by one change after a vertical code, by two after
+/// pass mode, and is moved on in pairs past a0 before each code, except while the row has no
+/// boundary yet.
 pub(crate) fn decode_2d(
     r: &mut BitReader<'_>,
     reference: &[u32],
@@ -115,20 +152,18 @@ pub(crate) fn decode_2d(
 ) -> Result<(), RowError> {
     debug_assert!(reference.len() >= SENTINELS);
     out.clear();
-    let at = |j: usize| reference.get(j).copied().unwrap_or(columns);
+    // Index -1 is the start of the row (position 0), reached by a VL code at the first change.
+    let at = |j: isize| match usize::try_from(j) {
+        Ok(j) => reference.get(j).copied().unwrap_or(columns),
+        Err(_) => 0,
+    };
     let mut a0 = 0u32;
-    let mut start = true;
-    let mut black = false;
-    let mut j = 0usize;
+    let mut j: isize = 0;
     while a0 < columns {
-        // b1: the first change on the reference line right of a0 to the colour opposite
-        // a0's; even indexes are changes to black.
-        let threshold = if start { 0 } else { a0 + 1 };
-        while at(j) < threshold {
-            j += 1;
-        }
-        if ((j & 1) == 1) != black {
-            j += 1;
+        if !out.is_empty() {
+            while at(j) <= a0 && at(j) < columns {
+                j += 2;
+            }
         }
         let b1 = at(j);
         r.refill();
@@ -140,24 +175,24 @@ pub(crate) fn decode_2d(
                     .checked_add_signed(i32::from(delta))
                     .filter(|&a1| a1 >= a0 && a1 <= columns)
                     .ok_or(RowError::TooLong)?;
-                paint(out, a0, a1, black);
+                boundary(out, a1, columns);
                 a0 = a1;
-                black = !black;
-                // The next b1 may be the change just before this one.
-                j = j.saturating_sub(1);
+                j += if delta < 0 { -1 } else { 1 };
             }
             Mode::Pass => {
                 r.consume(u32::from(len));
                 let b2 = at(j + 1);
-                paint(out, a0, b2, black);
+                if b2 < a0 {
+                    return Err(RowError::InvalidCode);
+                }
                 a0 = b2;
+                j += 2;
             }
             Mode::Horizontal => {
                 r.consume(u32::from(len));
-                let mut ends = [0u32; 2];
+                let black = next_is_black(out);
                 let mut pos = a0;
-                for (i, end) in ends.iter_mut().enumerate() {
-                    let colour = black ^ (i == 1);
+                for colour in [black, !black] {
                     match decode_run(r, colour, columns)? {
                         Run::Length(run) => {
                             pos = pos
@@ -167,11 +202,9 @@ pub(crate) fn decode_2d(
                         }
                         Run::Uncompressed => return Err(RowError::InvalidCode),
                     }
-                    *end = pos;
+                    boundary(out, pos, columns);
                 }
-                paint(out, a0, ends[0], black);
-                paint(out, ends[0], ends[1], !black);
-                a0 = ends[1];
+                a0 = pos;
             }
             Mode::Extension => {
                 if r.peek(10) != 0b0000001111 {
@@ -180,9 +213,12 @@ pub(crate) fn decode_2d(
                 r.consume(10);
                 let (end, next_black) = decode_uncompressed(r, columns, a0, out)?;
                 a0 = end;
-                black = next_black;
-                // Rare: look for b1 from the start again.
-                j = 0;
+                set_colour(out, a0, next_black, columns);
+                // Rare: find b1 afresh, at the first change of the right colour past a0.
+                j = isize::from(next_is_black(out));
+                while at(j) <= a0 && at(j) < columns {
+                    j += 2;
+                }
             }
             Mode::Zeros => {
                 return Err(if r.peek(12) == 1 {
@@ -193,7 +229,6 @@ pub(crate) fn decode_2d(
             }
             Mode::Invalid => return Err(RowError::InvalidCode),
         }
-        start = false;
     }
     Ok(())
 }

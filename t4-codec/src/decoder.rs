@@ -91,6 +91,9 @@ pub struct Decoder {
     has_eols: bool,
     /// After damage: skip to the next EOL before the next row.
     resync: bool,
+    /// EOLs are announced (`end_of_line`): every row starts after the next EOL. Cleared if
+    /// the whole input turns out to hold none.
+    eol_sync: bool,
     state: State,
 }
 
@@ -136,6 +139,7 @@ impl Decoder {
         }
         let mut reference = Vec::with_capacity(64);
         reference.resize(SENTINELS, params.columns);
+        let eol_sync = params.end_of_line;
         Ok(Decoder {
             coding: params.coding(),
             params,
@@ -154,6 +158,7 @@ impl Decoder {
             max_consecutive_bad: 0,
             has_eols: false,
             resync: false,
+            eol_sync,
             state: State::Running,
         })
     }
@@ -185,7 +190,8 @@ impl Decoder {
         self.max_consecutive_bad
     }
 
-    /// The change list of the last delivered row.
+    /// The change list of the last delivered row, as coded: it may repeat a position where
+    /// the coder wrote a zero-length run (see [`crate::changes_to_packed`]'s module).
     pub fn changes(&self) -> &[u32] {
         &self.reference[..self.reference.len() - SENTINELS]
     }
@@ -327,12 +333,24 @@ impl Decoder {
             r.align_to_word();
         }
 
-        // Framing: optional fill and EOL (or, after damage, the next EOL wherever it is).
+        // Framing: optional fill and an EOL. With EOLs announced, or after damage, whatever
+        // comes before the next EOL is skipped, as libtiff does: bits left over after a
+        // complete row are not a row.
+        let search = self.resync || self.eol_sync;
+        let frame_start = r.position();
+        let mut skipped_ones = false;
         let mut saw_eol = false;
         loop {
             let before = r.position();
             let zeros = r.skip_zeros(usize::MAX);
             if r.remaining() == 0 {
+                if done && self.eol_sync && !self.has_eols && !self.resync && skipped_ones {
+                    // EOLs were announced but the data has none at all (libtiff 4.7 retries
+                    // such G3 data the same way): decode it as rows without EOLs.
+                    self.eol_sync = false;
+                    r = BitReader::new(data, frame_start);
+                    break;
+                }
                 return self.at_end_of_data(done);
             }
             if zeros >= 11 {
@@ -340,11 +358,12 @@ impl Decoder {
                 saw_eol = true;
                 break;
             }
-            if !self.resync {
+            if !search {
                 r = BitReader::new(data, before);
                 break;
             }
             r.consume(1);
+            skipped_ones = true;
         }
         let one_d = match self.coding {
             Coding::Mh => true,

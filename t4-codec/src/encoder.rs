@@ -2,7 +2,7 @@
 //! the row coders, with a pull interface for the coded bytes.
 
 use crate::bits::{reverse_bits_in_place, BitWriter};
-use crate::changes::{is_valid_change_list, packed_to_changes};
+use crate::changes::{extend_canonical, is_valid_change_list, packed_to_changes};
 use crate::encode_row::{encode_1d, encode_2d, encode_uncompressed};
 use crate::error::EncodeError;
 use crate::params::{Coding, FillOrder, Params};
@@ -104,10 +104,12 @@ impl Encoder {
         self.encode_current(current)
     }
 
-    /// Encodes a row given as a change list (see [`crate::changes_to_packed`]).
+    /// Encodes a row given as a change list (see [`crate::changes_to_packed`]); repeated
+    /// positions (zero-length runs, as the decoder may report them) draw nothing and are
+    /// dropped, so the output is what encoding the pels would give.
     ///
     /// # Errors
-    /// [`EncodeError::BadChanges`] if the list is not increasing or reaches `columns`;
+    /// [`EncodeError::BadChanges`] if the list decreases or reaches `columns`;
     /// [`EncodeError::Finished`].
     pub fn encode_changes(&mut self, changes: &[u32]) -> Result<(), EncodeError> {
         if !is_valid_change_list(changes, self.params.columns) {
@@ -115,7 +117,7 @@ impl Encoder {
         }
         let mut current = core::mem::take(&mut self.current);
         current.clear();
-        current.extend_from_slice(changes);
+        extend_canonical(&mut current, changes);
         self.encode_current(current)
     }
 

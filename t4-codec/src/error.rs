@@ -88,8 +88,8 @@ pub enum EncodeError {
         /// Bytes given.
         got: usize,
     },
-    /// A change list is not strictly increasing or goes past `columns`.
-    #[error("change list is not increasing or exceeds the row width")]
+    /// A change list decreases or reaches `columns`.
+    #[error("change list decreases or reaches the row width")]
     BadChanges,
     /// A row was given after [`Encoder::finish`](crate::Encoder::finish).
     #[error("encoder already finished")]

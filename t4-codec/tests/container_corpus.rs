@@ -196,7 +196,6 @@ fn g3_bug_513_matches_reference() {
 /// zero-length runs in the reference line, so row 235's first pass code is relative to
 /// b1 = b2 = 0. The codec core canonicalises change lists and diverges there.
 #[test]
-#[ignore = "codec core: zero-length runs (H(0,0)) must stay in the MMR reference line, as in libtiff"]
 fn testfax4_matches_lzw_reference() {
     let Some(dir) = corpus() else { return };
     let pages = tiff(&dir.join("libtiff/testfax4.tiff"));

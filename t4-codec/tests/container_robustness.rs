@@ -10,13 +10,14 @@ use t4_codec::container::{
 };
 use t4_codec::{encode, Coding, FillOrder, Image, Limit, Params, TiffFaxTags};
 
-/// A little-endian TIFF with one IFD holding `tags` (tag, type, values) and the strips placed
-/// after the header; StripOffsets and StripByteCounts are added from `strips` unless
-/// `raw_layout` is set.
+/// A TIFF with one IFD holding `tags` (tag, type, values) and the strips placed after the
+/// header; StripOffsets and StripByteCounts are added from `strips` unless given as tags.
+/// Little-endian classic TIFF unless `big_endian` / `bigtiff` are set.
 struct Builder {
     tags: Vec<(u16, u16, Vec<u32>)>,
     strips: Vec<Vec<u8>>,
-    next_ifd: u32,
+    big_endian: bool,
+    bigtiff: bool,
 }
 
 impl Builder {
@@ -30,7 +31,8 @@ impl Builder {
                 (262, 3, vec![0]),
             ],
             strips: Vec::new(),
-            next_ifd: 0,
+            big_endian: false,
+            bigtiff: false,
         }
     }
 
@@ -49,9 +51,26 @@ impl Builder {
         self.build_with(|_, _| {})
     }
 
+    /// `v` as `n` bytes (2, 4 or 8) in the file's byte order.
+    fn put(&self, out: &mut Vec<u8>, v: u64, n: usize) {
+        if self.big_endian {
+            out.extend_from_slice(&v.to_be_bytes()[8 - n..]);
+        } else {
+            out.extend_from_slice(&v.to_le_bytes()[..n]);
+        }
+    }
+
     /// Builds; `patch` may change the strip offsets and counts.
     fn build_with(self, patch: impl FnOnce(&mut Vec<u32>, &mut Vec<u32>)) -> Vec<u8> {
-        let mut out = b"II*\0\0\0\0\0".to_vec();
+        let (offset_size, header_size) = if self.bigtiff { (8, 16) } else { (4, 8) };
+        let mut out = Vec::new();
+        out.extend_from_slice(if self.big_endian { b"MM" } else { b"II" });
+        self.put(&mut out, if self.bigtiff { 43 } else { 42 }, 2);
+        if self.bigtiff {
+            self.put(&mut out, 8, 2);
+            self.put(&mut out, 0, 2);
+        }
+        out.resize(header_size, 0);
         let mut offsets = Vec::new();
         let mut counts = Vec::new();
         for s in &self.strips {
@@ -63,7 +82,7 @@ impl Builder {
         if out.len() % 2 == 1 {
             out.push(0);
         }
-        let mut tags = self.tags;
+        let mut tags = self.tags.clone();
         if !offsets.is_empty() && !tags.iter().any(|t| t.0 == 273) {
             tags.push((273, 4, offsets));
         }
@@ -71,38 +90,42 @@ impl Builder {
             tags.push((279, 4, counts));
         }
         tags.sort_by_key(|t| t.0);
-        let ifd = out.len() as u32;
-        out[4..8].copy_from_slice(&ifd.to_le_bytes());
-        let mut extra_at = ifd as usize + 2 + tags.len() * 12 + 4;
+        let ifd = out.len();
+        let mut pointer = Vec::new();
+        self.put(&mut pointer, ifd as u64, offset_size);
+        out[header_size - offset_size..header_size].copy_from_slice(&pointer);
+        let entry_size = 4 + 2 * offset_size;
+        let count_size = if self.bigtiff { 8 } else { 2 };
+        let mut extra_at = ifd + count_size + tags.len() * entry_size + offset_size;
         let mut extra = Vec::new();
-        out.extend_from_slice(&(tags.len() as u16).to_le_bytes());
+        self.put(
+            &mut out,
+            tags.len() as u64,
+            if self.bigtiff { 8 } else { 2 },
+        );
         for (tag, ty, values) in &tags {
-            out.extend_from_slice(&tag.to_le_bytes());
-            out.extend_from_slice(&ty.to_le_bytes());
-            let bytes: Vec<u8> = match ty {
-                3 => values
-                    .iter()
-                    .flat_map(|v| (*v as u16).to_le_bytes())
-                    .collect(),
-                _ => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            };
+            self.put(&mut out, u64::from(*tag), 2);
+            self.put(&mut out, u64::from(*ty), 2);
+            let mut bytes = Vec::new();
+            for v in values {
+                self.put(&mut bytes, u64::from(*v), if *ty == 3 { 2 } else { 4 });
+            }
             let count = if *ty == 5 {
                 values.len() / 2
             } else {
                 values.len()
             };
-            out.extend_from_slice(&(count as u32).to_le_bytes());
-            if bytes.len() <= 4 {
-                let mut inline = [0u8; 4];
-                inline[..bytes.len()].copy_from_slice(&bytes);
-                out.extend_from_slice(&inline);
+            self.put(&mut out, count as u64, offset_size);
+            if bytes.len() <= offset_size {
+                bytes.resize(offset_size, 0);
+                out.extend_from_slice(&bytes);
             } else {
-                out.extend_from_slice(&(extra_at as u32).to_le_bytes());
+                self.put(&mut out, extra_at as u64, offset_size);
                 extra_at += bytes.len();
                 extra.extend_from_slice(&bytes);
             }
         }
-        out.extend_from_slice(&self.next_ifd.to_le_bytes());
+        self.put(&mut out, 0, offset_size);
         out.extend_from_slice(&extra);
         out
     }
@@ -178,6 +201,38 @@ fn multi_strip_every_compression_and_fill_order() {
                 "{compression}/{t4}/{fill}: pels differ"
             );
         }
+    }
+}
+
+#[test]
+fn big_endian_and_bigtiff() {
+    let (w, h, rps) = (45u32, 9u32, 4u32);
+    let pels = pattern(w, h);
+    let row_bytes = w.div_ceil(8) as usize;
+    for (big_endian, bigtiff) in [(false, false), (true, false), (false, true), (true, true)] {
+        let mut b = Builder::new(w, h, 3)
+            .tag(278, 3, &[rps])
+            .tag(292, 4, &[5])
+            .tag(282, 5, &[204, 1])
+            .tag(283, 5, &[392, 2]);
+        b.big_endian = big_endian;
+        b.bigtiff = bigtiff;
+        for first in (0..h).step_by(rps as usize) {
+            let rows = rps.min(h - first);
+            let mut tags = TiffFaxTags::new(3, w, rows);
+            tags.t4_options = 5;
+            b.strips.push(strip(
+                &tags,
+                &pels[first as usize * row_bytes..(first + rows) as usize * row_bytes],
+            ));
+        }
+        let page = read(&b.build()).remove(0);
+        assert!(
+            page.data() == pels,
+            "big endian {big_endian}, BigTIFF {bigtiff}"
+        );
+        assert_eq!(page.info.strips, 3);
+        assert_eq!(page.resolution.map(|r| (r.x, r.y)), Some((204.0, 196.0)));
     }
 }
 
@@ -280,8 +335,8 @@ fn strips_past_the_end_are_clipped() {
 
 #[test]
 fn declared_sizes_over_the_limits_fail_before_allocating() {
-    // 4 bytes of "coded data" declaring a 60,000 x 1,000,000 page.
-    let mut b = Builder::new(60_000, 1_000_000, 4);
+    // 4 bytes of "coded data" declaring a 60,000 x 200,000 page (1.5 GB of pels).
+    let mut b = Builder::new(60_000, 200_000, 4);
     b.strips.push(vec![0xFF; 4]);
     let err = read_tiff(&b.build(), &ReadOptions::default()).expect_err("too big");
     assert_eq!(err, ContainerError::Limit(Limit::OutputBytes));

@@ -1,7 +1,9 @@
 //! Portable bitmap (PBM, binary `P4`): 1 = black, rows packed most significant bit first and
 //! padded to a byte. A multi-page PBM is several `P4` images one after another.
 
+use super::{ContainerError, FileFormat, Page, PageInfo};
 use crate::image::Image;
+use crate::limits::{Limit, Limits};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -66,7 +68,9 @@ fn number(mut d: &[u8]) -> Result<(u32, &[u8]), PbmError> {
         return Err(PbmError::BadHeader("expected a dimension"));
     }
     let s = core::str::from_utf8(&d[..digits]).map_err(|_| PbmError::BadHeader("not ASCII"))?;
-    let n: u32 = s.parse().map_err(|_| PbmError::BadHeader("dimension out of range"))?;
+    let n: u32 = s
+        .parse()
+        .map_err(|_| PbmError::BadHeader("dimension out of range"))?;
     Ok((n, &d[digits..]))
 }
 
@@ -101,6 +105,33 @@ fn read_one(data: &[u8], max_bytes: u64) -> Result<(Image, &[u8]), PbmError> {
     Ok((image, &d[size..]))
 }
 
+/// Reads every `P4` image in `data` as [`Page`]s, each checked against `limits` (columns,
+/// rows and output bytes).
+///
+/// # Errors
+/// [`ContainerError::Pbm`] for a malformed file, [`ContainerError::Limit`] for a page over
+/// the limits.
+pub fn read_pbm_pages(data: &[u8], limits: &Limits) -> Result<Vec<Page>, ContainerError> {
+    let images = read_pbm(data, limits.max_output_bytes)?;
+    let mut pages = Vec::with_capacity(images.len());
+    for image in images {
+        if image.columns > limits.max_columns {
+            return Err(ContainerError::Limit(Limit::Columns));
+        }
+        if image.rows > limits.max_rows {
+            return Err(ContainerError::Limit(Limit::Rows));
+        }
+        let mut page = Page::from_image(image);
+        page.info = PageInfo {
+            format: FileFormat::Pbm,
+            strips: 1,
+            ..PageInfo::default()
+        };
+        pages.push(page);
+    }
+    Ok(pages)
+}
+
 /// Appends `image` as a `P4` image (converting polarity if needed).
 pub fn write_pbm(image: &Image, out: &mut Vec<u8>) {
     let header: String = alloc::format!("P4\n{} {}\n", image.columns, image.rows);
@@ -128,8 +159,20 @@ mod tests {
 
     #[test]
     fn round_trips_multi_page() {
-        let a = Image { columns: 10, rows: 2, black_is_1: true, data: alloc::vec![0x80, 0x40, 0, 0xC0], ..Image::default() };
-        let b = Image { columns: 3, rows: 1, black_is_1: true, data: alloc::vec![0xA0], ..Image::default() };
+        let a = Image {
+            columns: 10,
+            rows: 2,
+            black_is_1: true,
+            data: alloc::vec![0x80, 0x40, 0, 0xC0],
+            ..Image::default()
+        };
+        let b = Image {
+            columns: 3,
+            rows: 1,
+            black_is_1: true,
+            data: alloc::vec![0xA0],
+            ..Image::default()
+        };
         let mut file = Vec::new();
         write_pbm(&a, &mut file);
         write_pbm(&b, &mut file);
@@ -139,8 +182,17 @@ mod tests {
     #[test]
     fn rejects_bad_files() {
         assert_eq!(read_pbm(b"P1\n1 1\n0", 100), Err(PbmError::NotP4));
-        assert_eq!(read_pbm(b"P4\n# c\n16 2\n\x00", 100), Err(PbmError::Truncated));
-        assert!(matches!(read_pbm(b"P4 0 2\n", 100), Err(PbmError::BadHeader(_))));
-        assert_eq!(read_pbm(b"P4 100000 100000\n", 1000), Err(PbmError::TooLarge(1000)));
+        assert_eq!(
+            read_pbm(b"P4\n# c\n16 2\n\x00", 100),
+            Err(PbmError::Truncated)
+        );
+        assert!(matches!(
+            read_pbm(b"P4 0 2\n", 100),
+            Err(PbmError::BadHeader(_))
+        ));
+        assert_eq!(
+            read_pbm(b"P4 100000 100000\n", 1000),
+            Err(PbmError::TooLarge(1000))
+        );
     }
 }

@@ -1,0 +1,145 @@
+//! Command-line syntax (clap derive). The command and flag names are a stable contract.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Inspect, convert and code fax images: TIFF (Class F and other bi-level TIFFs), PBM, PNG
+/// and headerless T.4 / T.6 streams.
+///
+/// Exit status: 0 success, 1 usage error, 2 invalid input (or a file that cannot be read or
+/// written), 3 a limit exceeded (the input declares a larger image than allowed).
+#[derive(Debug, Parser)]
+#[command(name = "faxctl", version)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Show how every page is stored: coding, options, fill order, size, resolution and
+    /// damaged rows (decoded, and the file's BadFaxLines tags). Prints no pixel data and no
+    /// identity tags (Artist, HostComputer, ImageDescription, DocumentName, ...).
+    Info {
+        /// A .tif/.tiff, .pbm or .png file.
+        file: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Convert between TIFF, PBM and PNG (formats by file extension).
+    ///
+    /// TIFF output is TIFF Class F, MMR (T.6) unless --coding or --k says otherwise; PBM output
+    /// holds every page; PNG output holds one page (--page, default 1: with several pages and
+    /// no --page, page 1 is written and a note says so). The coding flags apply to TIFF output
+    /// only.
+    Convert {
+        /// Input file (.tif/.tiff, .pbm, .png).
+        input: PathBuf,
+        /// Output file (.tif/.tiff, .pbm, .png).
+        output: PathBuf,
+        /// Coding of TIFF output (default mmr). MR uses K from the resolution (4 at fine).
+        #[arg(long, value_enum)]
+        coding: Option<CodingArg>,
+        /// PDF-style K for TIFF output: <0 MMR, 0 MH, >0 MR with K (must agree with --coding).
+        #[arg(long, allow_negative_numbers = true)]
+        k: Option<i32>,
+        /// Bit order of TIFF output (FillOrder 1 = msb, 2 = lsb; default msb).
+        #[arg(long, value_enum)]
+        fill_order: Option<FillOrderArg>,
+        /// TIFF output in MH or MR: fill bits so that every EOL ends on a byte boundary
+        /// (T4Options bit 2). Not available for MMR.
+        #[arg(long)]
+        byte_align: bool,
+        /// Only this page (from 1).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        page: Option<u32>,
+    },
+    /// Decode a headerless T.4 / T.6 stream (a PDF CCITTFaxDecode stream, a raw TIFF strip)
+    /// to an image.
+    ///
+    /// The output looks the way a PDF viewer shows the stream as a DeviceGray image with the
+    /// default Decode array. Without --black-is-1 (PDF's default) coded black runs become 0
+    /// samples, shown black: the image is what the fax shows. With --black-is-1 (PDF BlackIs1
+    /// true) coded black runs become 1 samples, shown white: the image comes out inverted,
+    /// as a viewer shows such a stream. The format follows OUT's extension (.tif/.tiff is
+    /// written as MMR TIFF, .png as PNG); anything else is written as PBM.
+    ///
+    /// Damaged rows are concealed and reported on standard error unless --strict; data that
+    /// cannot be decoded further ends the image there (with a warning), or fails with --strict.
+    DecodeRaw {
+        /// The coded stream.
+        input: PathBuf,
+        /// The image to write (PBM unless the extension says .tif/.tiff or .png).
+        output: PathBuf,
+        /// Pels per row (PDF Columns).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        columns: u32,
+        /// Expected rows (PDF Rows); missing rows are concealed as white. Default: until the
+        /// end of the data or RTC / EOFB.
+        #[arg(long)]
+        rows: Option<u32>,
+        /// PDF K: <0 MMR (T.6), 0 MH (T.4 1-D, the default), >0 MR (T.4 2-D).
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+        k: i32,
+        /// Every coded row starts on a byte boundary (PDF EncodedByteAlign).
+        #[arg(long)]
+        byte_align: bool,
+        /// PDF BlackIs1 true: the output image is inverted (see above).
+        #[arg(long)]
+        black_is_1: bool,
+        /// Bit order of the stream: msb (PDF, TIFF FillOrder 1, the default) or lsb (modems,
+        /// FillOrder 2).
+        #[arg(long, value_enum)]
+        fill_order: Option<FillOrderArg>,
+        /// Fail on the first damaged row (PDF DamagedRowsBeforeError 0) instead of concealing.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Encode one page to a headerless T.4 / T.6 stream.
+    ///
+    /// Default coding MH (PDF K = 0, so that decode-raw's defaults read it back). MH and MR
+    /// rows each start with an EOL, as in TIFF Class F; MMR has none; nothing ends the data
+    /// unless --rtc.
+    EncodeRaw {
+        /// Input image (.pbm; .tif/.tiff and .png are accepted too), one page.
+        input: PathBuf,
+        /// The stream to write.
+        output: PathBuf,
+        /// Coding (default mh). MR uses K = 4 unless --k says otherwise.
+        #[arg(long, value_enum)]
+        coding: Option<CodingArg>,
+        /// PDF-style K: <0 MMR, 0 MH, >0 MR with K (must agree with --coding).
+        #[arg(long, allow_negative_numbers = true)]
+        k: Option<i32>,
+        /// Every coded row (with its EOL) starts on a byte boundary (PDF EncodedByteAlign).
+        #[arg(long)]
+        byte_align: bool,
+        /// MH without EOLs (MR needs them; MMR never has them).
+        #[arg(long)]
+        no_eol: bool,
+        /// End with RTC (MH, MR: six EOLs) or EOFB (MMR: two EOLs).
+        #[arg(long)]
+        rtc: bool,
+    },
+}
+
+/// A coding named on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CodingArg {
+    /// T.4 Modified Huffman (G3 1-D).
+    Mh,
+    /// T.4 Modified READ (G3 2-D).
+    Mr,
+    /// T.6 Modified Modified READ (G4).
+    Mmr,
+}
+
+/// A bit order named on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FillOrderArg {
+    /// Most significant bit first (TIFF FillOrder 1, PDF).
+    Msb,
+    /// Least significant bit first (TIFF FillOrder 2).
+    Lsb,
+}
