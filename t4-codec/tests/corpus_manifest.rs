@@ -101,3 +101,27 @@ fn raw_streams_match_the_manifest() {
         failures.join("\n")
     );
 }
+
+/// Every TIFF in the corpus, every page: multi-page, multi-strip, both fill orders, G3 with
+/// and without EOLs, G4.
+#[cfg(feature = "tiff")]
+#[test]
+fn tiff_files_match_the_manifest() {
+    use t4_codec::container::{read_tiff, ReadOptions};
+    let Some(dir) = corpus() else { return };
+    let entries = manifest();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for entry in entries.iter().filter(|e| e.spec == "tiff") {
+        let data = std::fs::read(dir.join(&entry.path)).expect("read");
+        let pages = read_tiff(&data, &ReadOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", entry.path));
+        let page = &pages[entry.page - 1];
+        assert_eq!(page.info.warnings, Vec::<String>::new(), "{}", entry.path);
+        if let Err(e) = check(entry, &page.image) {
+            failures.push(e);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} TIFF pages");
+    assert!(failures.is_empty(), "{} of {checked} differ:\n{}", failures.len(), failures.join("\n"));
+}
