@@ -182,26 +182,29 @@ fn number(v: f64) -> String {
     }
 }
 
-fn print_text(r: &FileReport) {
+fn text_report(r: &FileReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let n = r.pages.len();
-    println!(
+    let _ = writeln!(
+        out,
         "format: {}, {} page{}",
         r.format,
         n,
         if n == 1 { "" } else { "s" }
     );
     for p in &r.pages {
-        println!("page {}: {} x {}", p.page, p.width, p.rows);
-        println!("  coding:      {}", coding_text(p));
+        let _ = writeln!(out, "page {}: {} x {}", p.page, p.width, p.rows);
+        let _ = writeln!(out, "  coding:      {}", coding_text(p));
         let options = if p.options.is_empty() {
             "none".to_string()
         } else {
             p.options.join(", ")
         };
-        println!("  options:     {options}");
-        println!("  fill order:  {}", p.fill_order);
+        let _ = writeln!(out, "  options:     {options}");
+        let _ = writeln!(out, "  fill order:  {}", p.fill_order);
         if let Some(ph) = p.photometric {
-            println!("  photometric: {ph}");
+            let _ = writeln!(out, "  photometric: {ph}");
         }
         match &p.resolution {
             Some(r) => {
@@ -210,13 +213,24 @@ fn print_text(r: &FileReport) {
                     "centimeter" => " per cm",
                     _ => " (aspect ratio only)",
                 };
-                println!("  resolution:  {} x {}{unit}", number(r.x), number(r.y));
+                let _ = writeln!(
+                    out,
+                    "  resolution:  {} x {}{unit}",
+                    number(r.x),
+                    number(r.y)
+                );
             }
-            None => println!("  resolution:  unknown"),
+            None => {
+                let _ = writeln!(out, "  resolution:  unknown");
+            }
         }
         match (p.bad_rows, p.consecutive_bad_rows) {
-            (Some(bad), Some(run)) => println!("  bad rows:    {bad} (longest run {run})"),
-            _ => println!("  bad rows:    unknown (not decoded)"),
+            (Some(bad), Some(run)) => {
+                let _ = writeln!(out, "  bad rows:    {bad} (longest run {run})");
+            }
+            _ => {
+                let _ = writeln!(out, "  bad rows:    unknown (not decoded)");
+            }
         }
         let t = &p.tags;
         if t.bad_fax_lines.is_some()
@@ -224,7 +238,8 @@ fn print_text(r: &FileReport) {
             || t.consecutive_bad_fax_lines.is_some()
         {
             let show = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-            println!(
+            let _ = writeln!(
+                out,
                 "  fax tags:    BadFaxLines {}, CleanFaxData {}, ConsecutiveBadFaxLines {}",
                 show(t.bad_fax_lines.map(|v| v.to_string())),
                 show(t.clean_fax_data.map(|v| v.to_string())),
@@ -232,22 +247,27 @@ fn print_text(r: &FileReport) {
             );
         }
         match p.rows_per_strip {
-            Some(rps) => println!("  strips:      {} ({} rows per strip)", p.strips, rps),
-            None => println!("  strips:      {}", p.strips),
+            Some(rps) => {
+                let _ = writeln!(out, "  strips:      {} ({} rows per strip)", p.strips, rps);
+            }
+            None => {
+                let _ = writeln!(out, "  strips:      {}", p.strips);
+            }
         }
         if let Some(o) = p.orientation.filter(|&o| o != 1) {
-            println!("  orientation: {o} (not applied)");
+            let _ = writeln!(out, "  orientation: {o} (not applied)");
         }
         for w in &p.warnings {
-            println!("  warning:     {w}");
+            let _ = writeln!(out, "  warning:     {w}");
         }
         if let Some(e) = &p.error {
-            println!("  error:       {e}");
+            let _ = writeln!(out, "  error:       {e}");
         }
     }
     for w in &r.warnings {
-        println!("warning: {w}");
+        let _ = writeln!(out, "warning: {w}");
     }
+    out
 }
 
 /// Reports every page of a TIFF file, decoding one page at a time; a page that cannot be
@@ -320,9 +340,9 @@ pub(crate) fn run(path: &Path, json: bool) -> Result<(), Failure> {
     if json {
         let text = serde_json::to_string_pretty(&report)
             .map_err(|e| Failure::Invalid(format!("cannot write JSON: {e}")))?;
-        println!("{text}");
+        super::print_stdout(&format!("{text}\n"));
     } else {
-        print_text(&report);
+        super::print_stdout(&text_report(&report));
     }
     failure.map_or(Ok(()), Err)
 }

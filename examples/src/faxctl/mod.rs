@@ -178,6 +178,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// Writes `text` to standard output. A closed pipe (`faxctl info FILE | head`) is not an
+/// error worth a message: the reader has what it wanted.
+pub(crate) fn print_stdout(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 /// Parses the arguments, runs the command, and turns failures into one line on standard
 /// error and the exit status.
 pub(crate) fn main() -> ExitCode {
