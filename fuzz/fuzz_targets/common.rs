@@ -11,7 +11,11 @@ pub fn params_from(coding: Coding, b0: u8, b1: u8) -> Params {
     p.encoded_byte_align = b1 & 0x10 != 0;
     p.end_of_block = b1 & 0x20 != 0;
     p.black_is_1 = b1 & 0x40 != 0;
-    p.fill_order = if b1 & 0x80 != 0 { FillOrder::LsbFirst } else { FillOrder::MsbFirst };
+    p.fill_order = if b1 & 0x80 != 0 {
+        FillOrder::LsbFirst
+    } else {
+        FillOrder::MsbFirst
+    };
     p
 }
 

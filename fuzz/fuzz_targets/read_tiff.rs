@@ -12,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
     options.max_pages = 64;
     if let Ok(pages) = read_tiff(data, &options) {
         for page in pages {
-            assert_eq!(page.image.data.len(), page.image.rows as usize * page.image.row_bytes());
+            assert_eq!(
+                page.image.data.len(),
+                page.image.rows as usize * page.image.row_bytes()
+            );
         }
     }
 });

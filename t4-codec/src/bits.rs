@@ -12,6 +12,7 @@
 use alloc::vec::Vec;
 
 /// Reads bits from a byte slice, most significant bit of each byte first.
+#[derive(Clone, Copy)]
 pub(crate) struct BitReader<'a> {
     data: &'a [u8],
     /// Next byte to load into `window`; may run past `data.len()` (zero padding).
@@ -94,11 +95,11 @@ impl<'a> BitReader<'a> {
         self.window
     }
 
-    /// Drops `n` bits (at most the available ones).
+    /// Drops `n` bits (at most the available ones, and fewer than 64).
     #[inline(always)]
     pub(crate) fn consume(&mut self, n: u32) {
-        debug_assert!(n <= self.avail);
-        self.window = if n >= 64 { 0 } else { self.window << n };
+        debug_assert!(n <= self.avail && n < 64);
+        self.window <<= n & 63;
         self.avail -= n;
     }
 
@@ -154,7 +155,13 @@ impl<'a> BitReader<'a> {
                 return n;
             }
             let z = (self.window.leading_zeros() as usize).min(limit);
-            self.consume(z as u32);
+            if z >= 64 {
+                // The whole window was zeros.
+                self.window = 0;
+                self.avail -= 64;
+            } else {
+                self.consume(z as u32);
+            }
             n += z;
             if z < limit {
                 // Stopped at a 1 bit; leave it readable.

@@ -3,16 +3,18 @@
 //! These functions see a bit reader positioned at the first code of the row and stop after
 //! its last code. They never look at EOLs except to report one found where a code should be;
 //! the row framing (EOLs, tag bits, alignment, RTC/EOFB) is the [`Decoder`](crate::Decoder)'s.
-//! Every position is checked against `columns` before it enters the change list, so a row
-//! never holds more than `columns` changes and nothing is indexed out of bounds.
+//!
+//! Rows are written into a caller's buffer of [`row_capacity`] entries; every position is
+//! checked against `columns` and every write against the buffer before it happens, so nothing
+//! is indexed out of bounds and a stream of zero-length runs cannot grow a row without end.
+//! The hot loops work on a local copy of the bit reader, which the compiler keeps in
+//! registers.
 
 use crate::bits::BitReader;
-use crate::changes::paint;
 use crate::tables::{
     Mode, BLACK_PEEK, BLACK_TABLE, MODE_PEEK, MODE_TABLE, RUN_EOL, RUN_UNCOMPRESSED, WHITE_PEEK,
     WHITE_TABLE,
 };
-use alloc::vec::Vec;
 
 /// Why a row could not be decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,12 +23,55 @@ pub(crate) enum RowError {
     InvalidCode,
     /// An EOL where a code was expected (the row is short). The EOL is not consumed.
     PrematureEol,
-    /// The runs go past `columns`.
+    /// The runs go past `columns`, or the row has more boundaries than a row can.
     TooLong,
 }
 
 /// Number of sentinel entries (`columns`) after a reference change list.
 pub(crate) const SENTINELS: usize = 3;
+
+/// Entries a row buffer needs: a row has at most `columns` real changes; zero-length runs
+/// (kept as coded, see `decode_2d`) may add as many again, and more is malformed data.
+/// Includes room for the sentinels.
+pub(crate) fn row_capacity(columns: u32) -> usize {
+    2 * columns as usize + 8 + SENTINELS
+}
+
+/// A change list under construction in a fixed buffer.
+struct Row<'o> {
+    out: &'o mut [u32],
+    len: usize,
+}
+
+impl Row<'_> {
+    /// Records a run boundary at `pos` (boundaries at the row end are implied, not stored).
+    #[inline(always)]
+    fn boundary(&mut self, pos: u32, columns: u32) -> Result<(), RowError> {
+        if pos < columns {
+            // Leave room for the sentinels the decoder appends.
+            if self.len + SENTINELS >= self.out.len() {
+                return Err(RowError::TooLong);
+            }
+            self.out[self.len] = pos;
+            self.len += 1;
+        }
+        Ok(())
+    }
+
+    /// The colour of the next run: black after an odd number of boundaries.
+    #[inline(always)]
+    fn next_is_black(&self) -> bool {
+        self.len & 1 == 1
+    }
+
+    /// Appends the span `[from, to)` of colour `black` (uncompressed mode, pel by pel).
+    fn paint(&mut self, from: u32, to: u32, black: bool, columns: u32) -> Result<(), RowError> {
+        if to > from && self.next_is_black() != black {
+            self.boundary(from, columns)?;
+        }
+        Ok(())
+    }
+}
 
 /// What one run code decoded to.
 enum Run {
@@ -49,6 +94,11 @@ fn decode_run(r: &mut BitReader<'_>, black: bool, columns: u32) -> Result<Run, R
         };
         let len = u32::from(e >> 12);
         let value = e & 0xFFF;
+        if value < 64 && len != 0 {
+            // The common case: a terminating code.
+            r.consume(len);
+            return Ok(Run::Length(run + u32::from(value)));
+        }
         if len == 0 {
             return Err(RowError::InvalidCode);
         }
@@ -64,37 +114,13 @@ fn decode_run(r: &mut BitReader<'_>, black: bool, columns: u32) -> Result<Run, R
             };
         }
         run += u32::from(value);
-        if value < 64 {
-            return Ok(Run::Length(run));
-        }
         if run > columns {
             return Err(RowError::TooLong);
         }
     }
 }
 
-/// Records a run boundary at `pos` (boundaries at the row end are implied, not stored).
-#[inline(always)]
-fn boundary(out: &mut Vec<u32>, pos: u32, columns: u32) {
-    if pos < columns {
-        out.push(pos);
-    }
-}
-
-/// The colour of the next run: black after an odd number of boundaries.
-#[inline(always)]
-fn next_is_black(out: &[u32]) -> bool {
-    out.len() & 1 == 1
-}
-
-/// After uncompressed mode, makes the list's colour agree with the exit code's tag bit.
-fn set_colour(out: &mut Vec<u32>, a0: u32, black: bool, columns: u32) {
-    if next_is_black(out) != black {
-        boundary(out, a0, columns);
-    }
-}
-
-/// Decodes a 1-D (MH) row.
+/// Decodes a 1-D (MH) row into `out`; returns the number of boundaries.
 ///
 /// Every run ends in a boundary, zero-length runs included (a row that starts black begins
 /// with white 0), except that a white-0 black-0 pair is dropped, as libtiff does; the list is
@@ -102,31 +128,46 @@ fn set_colour(out: &mut Vec<u32>, a0: u32, black: bool, columns: u32) {
 pub(crate) fn decode_1d(
     r: &mut BitReader<'_>,
     columns: u32,
-    out: &mut Vec<u32>,
+    out: &mut [u32],
+) -> Result<usize, RowError> {
+    let mut br = *r;
+    let mut row = Row { out, len: 0 };
+    let result = decode_1d_runs(&mut br, columns, &mut row, r);
+    *r = br;
+    result.map(|()| row.len)
+}
+
+#[inline(always)]
+fn decode_1d_runs<'a>(
+    br: &mut BitReader<'a>,
+    columns: u32,
+    row: &mut Row<'_>,
+    spill: &mut BitReader<'a>,
 ) -> Result<(), RowError> {
-    out.clear();
     let mut a0 = 0u32;
     let mut white_run = u32::MAX;
     loop {
-        let black = next_is_black(out);
-        match decode_run(r, black, columns)? {
+        let black = row.next_is_black();
+        match decode_run(br, black, columns)? {
             Run::Length(run) => {
-                let end = a0
-                    .checked_add(run)
-                    .filter(|&e| e <= columns)
-                    .ok_or(RowError::TooLong)?;
-                boundary(out, end, columns);
+                let end = a0 + run;
+                if end > columns {
+                    return Err(RowError::TooLong);
+                }
+                row.boundary(end, columns)?;
                 a0 = end;
                 if !black {
                     white_run = run;
                 } else if run == 0 && white_run == 0 && a0 < columns {
-                    out.truncate(out.len() - 2);
+                    row.len -= 2;
                 }
             }
             Run::Uncompressed => {
-                let (end, next_black) = decode_uncompressed(r, columns, a0, out)?;
-                a0 = end;
-                set_colour(out, a0, next_black, columns);
+                *spill = *br;
+                let result = decode_uncompressed(spill, columns, a0, row);
+                // Keep the position even on error: the decoder judges errors by it.
+                *br = *spill;
+                a0 = result?;
                 white_run = u32::MAX;
             }
         }
@@ -136,8 +177,8 @@ pub(crate) fn decode_1d(
     }
 }
 
-/// Decodes a 2-D (MR or MMR) row against `reference`, a change list followed by at least
-/// [`SENTINELS`] copies of `columns`.
+/// Decodes a 2-D (MR or MMR) row against `reference` (a change list followed by at least
+/// [`SENTINELS`] copies of `columns`) into `out`; returns the number of boundaries.
 ///
 /// b1 is tracked as libtiff does, so that reference lines holding zero-length runs (which
 /// some encoders write, e.g. horizontal mode with runs 0 and 0) are read the way those
@@ -148,10 +189,24 @@ pub(crate) fn decode_2d(
     r: &mut BitReader<'_>,
     reference: &[u32],
     columns: u32,
-    out: &mut Vec<u32>,
-) -> Result<(), RowError> {
+    out: &mut [u32],
+) -> Result<usize, RowError> {
     debug_assert!(reference.len() >= SENTINELS);
-    out.clear();
+    let mut br = *r;
+    let mut row = Row { out, len: 0 };
+    let result = decode_2d_modes(&mut br, reference, columns, &mut row, r);
+    *r = br;
+    result.map(|()| row.len)
+}
+
+#[inline(always)]
+fn decode_2d_modes<'a>(
+    br: &mut BitReader<'a>,
+    reference: &[u32],
+    columns: u32,
+    row: &mut Row<'_>,
+    spill: &mut BitReader<'a>,
+) -> Result<(), RowError> {
     // Index -1 is the start of the row (position 0), reached by a VL code at the first change.
     let at = |j: isize| match usize::try_from(j) {
         Ok(j) => reference.get(j).copied().unwrap_or(columns),
@@ -160,27 +215,27 @@ pub(crate) fn decode_2d(
     let mut a0 = 0u32;
     let mut j: isize = 0;
     while a0 < columns {
-        if !out.is_empty() {
+        if row.len != 0 {
             while at(j) <= a0 && at(j) < columns {
                 j += 2;
             }
         }
         let b1 = at(j);
-        r.refill();
-        let (mode, len) = MODE_TABLE[r.peek(MODE_PEEK) as usize];
+        br.refill();
+        let (mode, len) = MODE_TABLE[br.peek(MODE_PEEK) as usize];
         match mode {
             Mode::Vertical(delta) => {
-                r.consume(u32::from(len));
+                br.consume(u32::from(len));
                 let a1 = b1
                     .checked_add_signed(i32::from(delta))
                     .filter(|&a1| a1 >= a0 && a1 <= columns)
                     .ok_or(RowError::TooLong)?;
-                boundary(out, a1, columns);
+                row.boundary(a1, columns)?;
                 a0 = a1;
                 j += if delta < 0 { -1 } else { 1 };
             }
             Mode::Pass => {
-                r.consume(u32::from(len));
+                br.consume(u32::from(len));
                 let b2 = at(j + 1);
                 if b2 < a0 {
                     return Err(RowError::InvalidCode);
@@ -189,39 +244,41 @@ pub(crate) fn decode_2d(
                 j += 2;
             }
             Mode::Horizontal => {
-                r.consume(u32::from(len));
-                let black = next_is_black(out);
+                br.consume(u32::from(len));
+                let black = row.next_is_black();
                 let mut pos = a0;
                 for colour in [black, !black] {
-                    match decode_run(r, colour, columns)? {
+                    match decode_run(br, colour, columns)? {
                         Run::Length(run) => {
-                            pos = pos
-                                .checked_add(run)
-                                .filter(|&e| e <= columns)
-                                .ok_or(RowError::TooLong)?;
+                            pos += run;
+                            if pos > columns {
+                                return Err(RowError::TooLong);
+                            }
                         }
                         Run::Uncompressed => return Err(RowError::InvalidCode),
                     }
-                    boundary(out, pos, columns);
+                    row.boundary(pos, columns)?;
                 }
                 a0 = pos;
             }
             Mode::Extension => {
-                if r.peek(10) != 0b0000001111 {
+                if br.peek(10) != 0b0000001111 {
                     return Err(RowError::InvalidCode);
                 }
-                r.consume(10);
-                let (end, next_black) = decode_uncompressed(r, columns, a0, out)?;
-                a0 = end;
-                set_colour(out, a0, next_black, columns);
+                br.consume(10);
+                *spill = *br;
+                let result = decode_uncompressed(spill, columns, a0, row);
+                // Keep the position even on error: the decoder judges errors by it.
+                *br = *spill;
+                a0 = result?;
                 // Rare: find b1 afresh, at the first change of the right colour past a0.
-                j = isize::from(next_is_black(out));
+                j = isize::from(row.next_is_black());
                 while at(j) <= a0 && at(j) < columns {
                     j += 2;
                 }
             }
             Mode::Zeros => {
-                return Err(if r.peek(12) == 1 {
+                return Err(if br.peek(12) == 1 {
                     RowError::PrematureEol
                 } else {
                     RowError::InvalidCode
@@ -234,18 +291,19 @@ pub(crate) fn decode_2d(
 }
 
 /// Decodes uncompressed-mode codes (T.4 Annex B, T.6 Table 3) from `a0` until the exit code,
-/// or until the row is complete and no exit code follows. Returns the new `a0` and the colour
-/// of the next run (the exit code's tag bit).
+/// or until the row is complete and no exit code follows. Returns the new `a0`; the row's
+/// colour afterwards is the exit code's tag bit (the colour of the next run).
 ///
 /// The codes are the pels themselves with a 1 stuffed after every five 0s: `0^n 1` for
 /// `n` < 5 is `n` white pels and one black pel, `000001` is five white pels, and `0^(6+n) 1 T`
 /// leaves uncompressed mode after `n` (< 5) more white pels, `T` giving the next colour.
+#[inline(never)]
 fn decode_uncompressed(
     r: &mut BitReader<'_>,
     columns: u32,
     mut a0: u32,
-    out: &mut Vec<u32>,
-) -> Result<(u32, bool), RowError> {
+    row: &mut Row<'_>,
+) -> Result<u32, RowError> {
     loop {
         r.refill();
         let zeros = r.window().leading_zeros().min(12);
@@ -255,7 +313,7 @@ fn decode_uncompressed(
                 return Err(RowError::InvalidCode);
             }
             // The row is complete; tolerate a missing exit code.
-            return Ok((a0, false));
+            return Ok(a0);
         }
         match zeros {
             0..=4 => {
@@ -263,8 +321,8 @@ fn decode_uncompressed(
                 if end > columns {
                     return Err(RowError::TooLong);
                 }
-                paint(out, a0, a0 + zeros, false);
-                paint(out, a0 + zeros, end, true);
+                row.paint(a0, a0 + zeros, false, columns)?;
+                row.paint(a0 + zeros, end, true, columns)?;
                 a0 = end;
                 r.consume(zeros + 1);
             }
@@ -272,7 +330,7 @@ fn decode_uncompressed(
                 if a0 + 5 > columns {
                     return Err(RowError::TooLong);
                 }
-                paint(out, a0, a0 + 5, false);
+                row.paint(a0, a0 + 5, false, columns)?;
                 a0 += 5;
                 r.consume(6);
             }
@@ -281,11 +339,14 @@ fn decode_uncompressed(
                 if a0 + whites > columns {
                     return Err(RowError::TooLong);
                 }
-                paint(out, a0, a0 + whites, false);
+                row.paint(a0, a0 + whites, false, columns)?;
                 a0 += whites;
                 r.consume(zeros + 1);
                 let next_black = r.bit();
-                return Ok((a0, next_black));
+                if row.next_is_black() != next_black {
+                    row.boundary(a0, columns)?;
+                }
+                return Ok(a0);
             }
             _ => return Err(RowError::InvalidCode),
         }

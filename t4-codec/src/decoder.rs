@@ -3,7 +3,7 @@
 
 use crate::bits::{reverse_bits_in_place, BitReader};
 use crate::changes::changes_to_packed;
-use crate::decode_row::{decode_1d, decode_2d, RowError, SENTINELS};
+use crate::decode_row::{decode_1d, decode_2d, row_capacity, RowError, SENTINELS};
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::limits::{Limit, Limits};
 use crate::params::{Coding, FillOrder, Params};
@@ -79,8 +79,10 @@ pub struct Decoder {
     input_done: bool,
     /// Do not try to decode until `buf` holds this many bytes (or input is done).
     retry_at: usize,
-    /// The last delivered row, followed by `SENTINELS` copies of `columns`.
+    /// The last delivered row (`ref_len` entries), followed by `SENTINELS` copies of
+    /// `columns`; [`row_capacity`] entries long.
     reference: Vec<u32>,
+    ref_len: usize,
     /// Scratch for the row being decoded.
     current: Vec<u32>,
     rows: u32,
@@ -137,8 +139,16 @@ impl Decoder {
         if params.columns > limits.max_columns {
             return Err(fail(DecodeErrorKind::Limit(Limit::Columns)));
         }
-        let mut reference = Vec::with_capacity(64);
-        reference.resize(SENTINELS, params.columns);
+        let row_buffer = || -> Result<Vec<u32>, DecodeError> {
+            let n = row_capacity(params.columns);
+            let mut v = Vec::new();
+            v.try_reserve_exact(n)
+                .map_err(|_| fail(DecodeErrorKind::Limit(Limit::Columns)))?;
+            v.resize(n, params.columns);
+            Ok(v)
+        };
+        let reference = row_buffer()?;
+        let current = row_buffer()?;
         let eol_sync = params.end_of_line;
         Ok(Decoder {
             coding: params.coding(),
@@ -151,7 +161,8 @@ impl Decoder {
             input_done: false,
             retry_at: 0,
             reference,
-            current: Vec::with_capacity(64),
+            ref_len: 0,
+            current,
             rows: 0,
             bad_rows: 0,
             consecutive_bad: 0,
@@ -193,7 +204,7 @@ impl Decoder {
     /// The change list of the last delivered row, as coded: it may repeat a position where
     /// the coder wrote a zero-length run (see [`crate::changes_to_packed`]'s module).
     pub fn changes(&self) -> &[u32] {
-        &self.reference[..self.reference.len() - SENTINELS]
+        &self.reference[..self.ref_len]
     }
 
     /// Writes the last delivered row as packed bits (`Params::row_bytes()` bytes, polarity
@@ -393,20 +404,21 @@ impl Decoder {
         let result = if one_d {
             decode_1d(&mut r, p.columns, &mut self.current)
         } else {
-            decode_2d(&mut r, &self.reference, p.columns, &mut self.current)
+            let reference = &self.reference[..self.ref_len + SENTINELS];
+            decode_2d(&mut r, reference, p.columns, &mut self.current)
         };
         let overrun = r.overrun();
         if !done && (overrun || (result.is_err() && r.remaining() < 32)) {
             return Ok(Step::NeedMore);
         }
         match result {
-            Ok(()) if !overrun => {
+            Ok(len) if !overrun => {
                 self.bit = r.position();
                 if saw_eol {
                     self.has_eols = true;
                     self.resync = false;
                 }
-                self.deliver(RowStatus::Good)
+                self.deliver(RowStatus::Good, len)
             }
             // Whatever follows the expected rows is not ours to judge.
             _ if past_expected => Ok(Step::End),
@@ -419,7 +431,7 @@ impl Decoder {
                     Err(RowError::TooLong | RowError::PrematureEol) => {
                         DecodeErrorKind::BadRowLength
                     }
-                    Ok(()) => DecodeErrorKind::Truncated,
+                    Ok(_) => DecodeErrorKind::Truncated,
                 };
                 // State changes only here, when the attempt is committed: an attempt that
                 // waits for more input must leave the decoder as it found it.
@@ -440,10 +452,9 @@ impl Decoder {
                 self.bit = r.position().min(data.len() * 8);
                 self.resync = true;
                 // Conceal: repeat the previous row, which stays the reference line.
-                self.current.clear();
-                let prev = self.reference.len() - SENTINELS;
-                self.current.extend_from_slice(&self.reference[..prev]);
-                self.deliver(RowStatus::Concealed)
+                let len = self.ref_len;
+                self.current[..len].copy_from_slice(&self.reference[..len]);
+                self.deliver(RowStatus::Concealed, len)
             }
         }
     }
@@ -458,13 +469,13 @@ impl Decoder {
         }
     }
 
-    fn deliver(&mut self, status: RowStatus) -> Result<Step, DecodeErrorKind> {
+    fn deliver(&mut self, status: RowStatus, len: usize) -> Result<Step, DecodeErrorKind> {
         if status == RowStatus::Good {
             self.consecutive_bad = 0;
         }
         core::mem::swap(&mut self.reference, &mut self.current);
-        self.reference
-            .extend_from_slice(&[self.params.columns; SENTINELS]);
+        self.ref_len = len;
+        self.reference[len..len + SENTINELS].fill(self.params.columns);
         self.rows += 1;
         Ok(Step::Row(status))
     }

@@ -114,7 +114,8 @@ fn tiff_files_match_the_manifest() {
     let mut checked = 0;
     for entry in entries.iter().filter(|e| e.spec == "tiff") {
         let data = std::fs::read(dir.join(&entry.path)).expect("read");
-        let pages = read_tiff(&data, &ReadOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", entry.path));
+        let pages = read_tiff(&data, &ReadOptions::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", entry.path));
         let page = &pages[entry.page - 1];
         assert_eq!(page.info.warnings, Vec::<String>::new(), "{}", entry.path);
         if let Err(e) = check(entry, &page.image) {
@@ -123,5 +124,10 @@ fn tiff_files_match_the_manifest() {
         checked += 1;
     }
     assert!(checked >= 20, "only {checked} TIFF pages");
-    assert!(failures.is_empty(), "{} of {checked} differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
