@@ -3,19 +3,11 @@
 //! absent.
 #![cfg(all(feature = "tiff", feature = "png"))]
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::corpus;
+use std::path::Path;
 use t4_codec::container::{read_pbm_pages, read_png, read_tiff, Page, ReadOptions, ResolutionUnit};
 use t4_codec::{encode, FillOrder, Limits};
-
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("note: ../shared/corpus not found; corpus tests skipped");
-        None
-    }
-}
 
 fn tiff(path: &Path) -> Vec<Page> {
     let data = std::fs::read(path).expect("read tiff");

@@ -2,19 +2,10 @@
 
 #![allow(clippy::cast_possible_truncation, clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::corpus;
 use t4_codec::container::read_pbm;
 use t4_codec::{decode_image, encode, Coding, DecodeOptions, Params};
-
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("note: ../shared/corpus not found; corpus tests skipped");
-        None
-    }
-}
 
 /// The golden libtiff encodings: (suffix, coding, fill).
 const GOLDEN: &[(&str, Coding, bool)] = &[

@@ -5,7 +5,8 @@
 
 #![allow(clippy::cast_possible_truncation, clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::corpus;
 use t4_codec::{decode_image, Coding, DecodeOptions, Image, Params};
 
 struct Entry {
@@ -34,16 +35,6 @@ fn manifest() -> Vec<Entry> {
             }
         })
         .collect()
-}
-
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("note: ../shared/corpus not found; corpus manifest test skipped");
-        None
-    }
 }
 
 fn fnv1a64(data: &[u8]) -> u64 {
