@@ -1,6 +1,6 @@
 //! Command-line syntax (clap derive). The command and flag names are a stable contract.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Inspect, convert and code fax images: TIFF (Class F and other bi-level TIFFs), PBM, PNG
@@ -33,28 +33,7 @@ pub(crate) enum Command {
     /// holds every page; PNG output holds one page (--page, default 1: with several pages and
     /// no --page, page 1 is written and a note says so). The coding flags apply to TIFF output
     /// only.
-    Convert {
-        /// Input file (.tif/.tiff, .pbm, .png).
-        input: PathBuf,
-        /// Output file (.tif/.tiff, .pbm, .png).
-        output: PathBuf,
-        /// Coding of TIFF output (default mmr). MR uses K from the resolution (4 at fine).
-        #[arg(long, value_enum)]
-        coding: Option<CodingArg>,
-        /// PDF-style K for TIFF output: <0 MMR, 0 MH, >0 MR with K (must agree with --coding).
-        #[arg(long, allow_negative_numbers = true)]
-        k: Option<i32>,
-        /// Bit order of TIFF output (FillOrder 1 = msb, 2 = lsb; default msb).
-        #[arg(long, value_enum)]
-        fill_order: Option<FillOrderArg>,
-        /// TIFF output in MH or MR: fill bits so that every EOL ends on a byte boundary
-        /// (T4Options bit 2). Not available for MMR.
-        #[arg(long)]
-        byte_align: bool,
-        /// Only this page (from 1).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-        page: Option<u32>,
-    },
+    Convert(ConvertArgs),
     /// Decode a headerless T.4 / T.6 stream (a PDF CCITTFaxDecode stream, a raw TIFF strip)
     /// to an image.
     ///
@@ -67,61 +46,94 @@ pub(crate) enum Command {
     ///
     /// Damaged rows are concealed and reported on standard error unless --strict; data that
     /// cannot be decoded further ends the image there (with a warning), or fails with --strict.
-    DecodeRaw {
-        /// The coded stream.
-        input: PathBuf,
-        /// The image to write (PBM unless the extension says .tif/.tiff or .png).
-        output: PathBuf,
-        /// Pels per row (PDF Columns).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-        columns: u32,
-        /// Expected rows (PDF Rows); missing rows are concealed as white. Default: until the
-        /// end of the data or RTC / EOFB.
-        #[arg(long)]
-        rows: Option<u32>,
-        /// PDF K: <0 MMR (T.6), 0 MH (T.4 1-D, the default), >0 MR (T.4 2-D).
-        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
-        k: i32,
-        /// Every coded row starts on a byte boundary (PDF EncodedByteAlign).
-        #[arg(long)]
-        byte_align: bool,
-        /// PDF BlackIs1 true: the output image is inverted (see above).
-        #[arg(long)]
-        black_is_1: bool,
-        /// Bit order of the stream: msb (PDF, TIFF FillOrder 1, the default) or lsb (modems,
-        /// FillOrder 2).
-        #[arg(long, value_enum)]
-        fill_order: Option<FillOrderArg>,
-        /// Fail on the first damaged row (PDF DamagedRowsBeforeError 0) instead of concealing.
-        #[arg(long)]
-        strict: bool,
-    },
+    DecodeRaw(DecodeArgs),
     /// Encode one page to a headerless T.4 / T.6 stream.
     ///
     /// Default coding MH (PDF K = 0, so that decode-raw's defaults read it back). MH and MR
     /// rows each start with an EOL, as in TIFF Class F; MMR has none; nothing ends the data
     /// unless --rtc.
-    EncodeRaw {
-        /// Input image (.pbm; .tif/.tiff and .png are accepted too), one page.
-        input: PathBuf,
-        /// The stream to write.
-        output: PathBuf,
-        /// Coding (default mh). MR uses K = 4 unless --k says otherwise.
-        #[arg(long, value_enum)]
-        coding: Option<CodingArg>,
-        /// PDF-style K: <0 MMR, 0 MH, >0 MR with K (must agree with --coding).
-        #[arg(long, allow_negative_numbers = true)]
-        k: Option<i32>,
-        /// Every coded row (with its EOL) starts on a byte boundary (PDF EncodedByteAlign).
-        #[arg(long)]
-        byte_align: bool,
-        /// MH without EOLs (MR needs them; MMR never has them).
-        #[arg(long)]
-        no_eol: bool,
-        /// End with RTC (MH, MR: six EOLs) or EOFB (MMR: two EOLs).
-        #[arg(long)]
-        rtc: bool,
-    },
+    EncodeRaw(EncodeArgs),
+}
+
+/// Arguments of `Convert`.
+#[derive(Debug, Args)]
+pub(crate) struct ConvertArgs {
+    /// Input file (.tif/.tiff, .pbm, .png).
+    pub(crate) input: PathBuf,
+    /// Output file (.tif/.tiff, .pbm, .png).
+    pub(crate) output: PathBuf,
+    /// Coding of TIFF output (default mmr). MR uses K from the resolution (4 at fine).
+    #[arg(long, value_enum)]
+    pub(crate) coding: Option<CodingArg>,
+    /// PDF-style K for TIFF output: <0 MMR, 0 MH, >0 MR with K (must agree with --coding).
+    #[arg(long, allow_negative_numbers = true)]
+    pub(crate) k: Option<i32>,
+    /// Bit order of TIFF output (FillOrder 1 = msb, 2 = lsb; default msb).
+    #[arg(long, value_enum)]
+    pub(crate) fill_order: Option<FillOrderArg>,
+    /// TIFF output in MH or MR: fill bits so that every EOL ends on a byte boundary
+    /// (T4Options bit 2). Not available for MMR.
+    #[arg(long)]
+    pub(crate) byte_align: bool,
+    /// Only this page (from 1).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) page: Option<u32>,
+}
+
+/// Arguments of `DecodeRaw`.
+#[derive(Debug, Args)]
+pub(crate) struct DecodeArgs {
+    /// The coded stream.
+    pub(crate) input: PathBuf,
+    /// The image to write (PBM unless the extension says .tif/.tiff or .png).
+    pub(crate) output: PathBuf,
+    /// Pels per row (PDF Columns).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) columns: u32,
+    /// Expected rows (PDF Rows); missing rows are concealed as white. Default: until the
+    /// end of the data or RTC / EOFB.
+    #[arg(long)]
+    pub(crate) rows: Option<u32>,
+    /// PDF K: <0 MMR (T.6), 0 MH (T.4 1-D, the default), >0 MR (T.4 2-D).
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub(crate) k: i32,
+    /// Every coded row starts on a byte boundary (PDF EncodedByteAlign).
+    #[arg(long)]
+    pub(crate) byte_align: bool,
+    /// PDF BlackIs1 true: the output image is inverted (see above).
+    #[arg(long)]
+    pub(crate) black_is_1: bool,
+    /// Bit order of the stream: msb (PDF, TIFF FillOrder 1, the default) or lsb (modems,
+    /// FillOrder 2).
+    #[arg(long, value_enum)]
+    pub(crate) fill_order: Option<FillOrderArg>,
+    /// Fail on the first damaged row (PDF DamagedRowsBeforeError 0) instead of concealing.
+    #[arg(long)]
+    pub(crate) strict: bool,
+}
+
+/// Arguments of `EncodeRaw`.
+#[derive(Debug, Args)]
+pub(crate) struct EncodeArgs {
+    /// Input image (.pbm; .tif/.tiff and .png are accepted too), one page.
+    pub(crate) input: PathBuf,
+    /// The stream to write.
+    pub(crate) output: PathBuf,
+    /// Coding (default mh). MR uses K = 4 unless --k says otherwise.
+    #[arg(long, value_enum)]
+    pub(crate) coding: Option<CodingArg>,
+    /// PDF-style K: <0 MMR, 0 MH, >0 MR with K (must agree with --coding).
+    #[arg(long, allow_negative_numbers = true)]
+    pub(crate) k: Option<i32>,
+    /// Every coded row (with its EOL) starts on a byte boundary (PDF EncodedByteAlign).
+    #[arg(long)]
+    pub(crate) byte_align: bool,
+    /// MH without EOLs (MR needs them; MMR never has them).
+    #[arg(long)]
+    pub(crate) no_eol: bool,
+    /// End with RTC (MH, MR: six EOLs) or EOFB (MMR: two EOLs).
+    #[arg(long)]
+    pub(crate) rtc: bool,
 }
 
 /// A coding named on the command line.

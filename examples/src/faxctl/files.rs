@@ -1,6 +1,6 @@
 //! Reading and writing image files by format, and the `convert` command.
 
-use super::cli::{CodingArg, FillOrderArg};
+use super::cli::{ConvertArgs, FillOrderArg};
 use super::{choose_coding, note, warn, Failure};
 use std::path::{Path, PathBuf};
 use t4_codec::container::{
@@ -221,17 +221,6 @@ pub(crate) fn output_format(path: &Path) -> Result<Format, Failure> {
             path.display()
         ))
     })
-}
-
-/// Arguments of `convert`.
-pub(crate) struct ConvertArgs {
-    pub(crate) input: PathBuf,
-    pub(crate) output: PathBuf,
-    pub(crate) coding: Option<CodingArg>,
-    pub(crate) k: Option<i32>,
-    pub(crate) fill_order: Option<FillOrderArg>,
-    pub(crate) byte_align: bool,
-    pub(crate) page: Option<u32>,
 }
 
 /// MR's K for the pages' vertical resolution (T.4: 2 at standard, 4 at fine, ...).

@@ -1,24 +1,10 @@
 //! `decode-raw` and `encode-raw`: headerless T.4 / T.6 streams.
 
-use super::cli::{CodingArg, FillOrderArg};
+use super::cli::{DecodeArgs, EncodeArgs, FillOrderArg};
 use super::files::{read_input, save, write_output, Format, Input};
 use super::{choose_coding, warn, Failure};
-use std::path::PathBuf;
 use t4_codec::container::{FileFormat, Page, PageInfo, TiffWriteOptions};
 use t4_codec::{decode_image, encode, Coding, DecodeOptions, FillOrder, Image, Params};
-
-/// Arguments of `decode-raw`.
-pub(crate) struct DecodeArgs {
-    pub(crate) input: PathBuf,
-    pub(crate) output: PathBuf,
-    pub(crate) columns: u32,
-    pub(crate) rows: Option<u32>,
-    pub(crate) k: i32,
-    pub(crate) byte_align: bool,
-    pub(crate) black_is_1: bool,
-    pub(crate) fill_order: Option<FillOrderArg>,
-    pub(crate) strict: bool,
-}
 
 fn fill_order(arg: Option<FillOrderArg>) -> FillOrder {
     match arg {
@@ -80,17 +66,6 @@ pub(crate) fn decode(a: &DecodeArgs) -> Result<(), Failure> {
         &[page],
         &TiffWriteOptions::new(Coding::Mmr),
     )
-}
-
-/// Arguments of `encode-raw`.
-pub(crate) struct EncodeArgs {
-    pub(crate) input: PathBuf,
-    pub(crate) output: PathBuf,
-    pub(crate) coding: Option<CodingArg>,
-    pub(crate) k: Option<i32>,
-    pub(crate) byte_align: bool,
-    pub(crate) no_eol: bool,
-    pub(crate) rtc: bool,
 }
 
 /// `faxctl encode-raw`.
