@@ -54,6 +54,15 @@ impl<'a> BitReader<'a> {
         !self.complete && self.remaining() < bits
     }
 
+    /// Makes at least `n` (at most 57) bits available, refilling only when fewer are: the
+    /// hot loops call this once per code and refill about once per eight codes.
+    #[inline(always)]
+    pub(crate) fn ensure(&mut self, n: u32) {
+        if self.avail < n {
+            self.refill();
+        }
+    }
+
     /// Makes at least 57 bits available in the window.
     #[inline(always)]
     pub(crate) fn refill(&mut self) {

@@ -12,8 +12,8 @@
 
 use crate::bits::BitReader;
 use crate::tables::{
-    Mode, BLACK_PEEK, BLACK_TABLE, MODE_PEEK, MODE_TABLE, RUN_EOL, RUN_UNCOMPRESSED, WHITE_PEEK,
-    WHITE_TABLE,
+    BLACK_PEEK, BLACK_TABLE, MODE_EXTENSION, MODE_HORIZONTAL, MODE_PASS, MODE_PEEK, MODE_TABLE,
+    MODE_VERTICAL_MAX, MODE_ZEROS, RUN_EOL, RUN_UNCOMPRESSED, WHITE_PEEK, WHITE_TABLE,
 };
 
 /// Why a row could not be decoded.
@@ -30,14 +30,15 @@ pub(crate) enum RowError {
 /// Number of sentinel entries (`columns`) after a reference change list.
 pub(crate) const SENTINELS: usize = 3;
 
-/// Entries a row buffer needs: a row has at most `columns` real changes; zero-length runs
-/// (kept as coded, see `decode_2d`) may add as many again, and more is malformed data.
-/// Includes room for the sentinels.
+/// Entries a row buffer needs: entry 0 is always 0 (the start of the row, which 2-D decoding
+/// can step back to), then the changes: at most `columns` real ones, and zero-length runs
+/// (kept as coded, see `decode_2d`) may add as many again; more is malformed data. Then the
+/// sentinels.
 pub(crate) fn row_capacity(columns: u32) -> usize {
-    2 * columns as usize + 8 + SENTINELS
+    1 + 2 * columns as usize + 8 + SENTINELS
 }
 
-/// A change list under construction in a fixed buffer.
+/// A change list under construction in a fixed buffer, from index 1 (see [`row_capacity`]).
 struct Row<'o> {
     out: &'o mut [u32],
     len: usize,
@@ -49,11 +50,11 @@ impl Row<'_> {
     fn boundary(&mut self, pos: u32, columns: u32) -> Result<(), RowError> {
         if pos < columns {
             // Leave room for the sentinels the decoder appends.
-            if self.len + SENTINELS >= self.out.len() {
+            if self.len + 1 + SENTINELS >= self.out.len() {
                 return Err(RowError::TooLong);
             }
-            self.out[self.len] = pos;
             self.len += 1;
+            self.out[self.len] = pos;
         }
         Ok(())
     }
@@ -86,7 +87,7 @@ enum Run {
 fn decode_run(r: &mut BitReader<'_>, black: bool, columns: u32) -> Result<Run, RowError> {
     let mut run = 0u32;
     loop {
-        r.refill();
+        r.ensure(BLACK_PEEK);
         let e = if black {
             BLACK_TABLE[r.peek(BLACK_PEEK) as usize]
         } else {
@@ -177,8 +178,9 @@ fn decode_1d_runs<'a>(
     }
 }
 
-/// Decodes a 2-D (MR or MMR) row against `reference` (a change list followed by at least
-/// [`SENTINELS`] copies of `columns`) into `out`; returns the number of boundaries.
+/// Decodes a 2-D (MR or MMR) row against `reference` (laid out as [`row_capacity`] says: 0,
+/// the changes, then at least [`SENTINELS`] copies of `columns`) into `out`; returns the
+/// number of boundaries.
 ///
 /// b1 is tracked as libtiff does, so that reference lines holding zero-length runs (which
 /// some encoders write, e.g. horizontal mode with runs 0 and 0) are read the way those
@@ -191,7 +193,7 @@ pub(crate) fn decode_2d(
     columns: u32,
     out: &mut [u32],
 ) -> Result<usize, RowError> {
-    debug_assert!(reference.len() >= SENTINELS);
+    debug_assert!(reference.len() > SENTINELS);
     let mut br = *r;
     let mut row = Row { out, len: 0 };
     let result = decode_2d_modes(&mut br, reference, columns, &mut row, r);
@@ -207,84 +209,89 @@ fn decode_2d_modes<'a>(
     row: &mut Row<'_>,
     spill: &mut BitReader<'a>,
 ) -> Result<(), RowError> {
-    // Index -1 is the start of the row (position 0), reached by a VL code at the first change.
-    let at = |j: isize| match usize::try_from(j) {
-        Ok(j) => reference.get(j).copied().unwrap_or(columns),
-        Err(_) => 0,
-    };
+    // Past the sentinels every position reads as the row end.
+    let at = |j: usize| reference.get(j).copied().unwrap_or(columns);
     let mut a0 = 0u32;
-    let mut j: isize = 0;
+    // Index of b1; 1 is the first change (index 0, the row start, is reached by a VL code
+    // at the first change). Odd indexes are changes to black.
+    let mut j = 1usize;
     while a0 < columns {
         if row.len != 0 {
-            while at(j) <= a0 && at(j) < columns {
+            loop {
+                let b = at(j);
+                if b > a0 || b >= columns {
+                    break;
+                }
                 j += 2;
             }
         }
         let b1 = at(j);
-        br.refill();
-        let (mode, len) = MODE_TABLE[br.peek(MODE_PEEK) as usize];
-        match mode {
-            Mode::Vertical(delta) => {
-                br.consume(u32::from(len));
-                let a1 = b1
-                    .checked_add_signed(i32::from(delta))
-                    .filter(|&a1| a1 >= a0 && a1 <= columns)
-                    .ok_or(RowError::TooLong)?;
-                row.boundary(a1, columns)?;
-                a0 = a1;
-                j += if delta < 0 { -1 } else { 1 };
+        // Enough for any mode code, the extension check and an EOL.
+        br.ensure(13);
+        let entry = MODE_TABLE[br.peek(MODE_PEEK) as usize];
+        let kind = entry & 15;
+        let len = u32::from(entry >> 4);
+        if kind <= MODE_VERTICAL_MAX {
+            br.consume(len);
+            // a1 = b1 + kind - 3, within [a0, columns].
+            let a1 = (b1 + u32::from(kind))
+                .checked_sub(3)
+                .filter(|&a1| a1 >= a0 && a1 <= columns)
+                .ok_or(RowError::TooLong)?;
+            row.boundary(a1, columns)?;
+            a0 = a1;
+            if kind < 3 {
+                j = j.saturating_sub(1);
+            } else {
+                j += 1;
             }
-            Mode::Pass => {
-                br.consume(u32::from(len));
-                let b2 = at(j + 1);
-                if b2 < a0 {
-                    return Err(RowError::InvalidCode);
+        } else if kind == MODE_HORIZONTAL {
+            br.consume(len);
+            let black = row.next_is_black();
+            let mut pos = a0;
+            for colour in [black, !black] {
+                match decode_run(br, colour, columns)? {
+                    Run::Length(run) => {
+                        pos += run;
+                        if pos > columns {
+                            return Err(RowError::TooLong);
+                        }
+                    }
+                    Run::Uncompressed => return Err(RowError::InvalidCode),
                 }
-                a0 = b2;
+                row.boundary(pos, columns)?;
+            }
+            a0 = pos;
+        } else if kind == MODE_PASS {
+            br.consume(len);
+            let b2 = at(j + 1);
+            if b2 < a0 {
+                return Err(RowError::InvalidCode);
+            }
+            a0 = b2;
+            j += 2;
+        } else if kind == MODE_EXTENSION {
+            if br.peek(10) != 0b0000001111 {
+                return Err(RowError::InvalidCode);
+            }
+            br.consume(10);
+            *spill = *br;
+            let result = decode_uncompressed(spill, columns, a0, row);
+            // Keep the position even on error: the decoder judges errors by it.
+            *br = *spill;
+            a0 = result?;
+            // Rare: find b1 afresh, at the first change of the right colour past a0.
+            j = 1 + usize::from(row.next_is_black());
+            while at(j) <= a0 && at(j) < columns {
                 j += 2;
             }
-            Mode::Horizontal => {
-                br.consume(u32::from(len));
-                let black = row.next_is_black();
-                let mut pos = a0;
-                for colour in [black, !black] {
-                    match decode_run(br, colour, columns)? {
-                        Run::Length(run) => {
-                            pos += run;
-                            if pos > columns {
-                                return Err(RowError::TooLong);
-                            }
-                        }
-                        Run::Uncompressed => return Err(RowError::InvalidCode),
-                    }
-                    row.boundary(pos, columns)?;
-                }
-                a0 = pos;
-            }
-            Mode::Extension => {
-                if br.peek(10) != 0b0000001111 {
-                    return Err(RowError::InvalidCode);
-                }
-                br.consume(10);
-                *spill = *br;
-                let result = decode_uncompressed(spill, columns, a0, row);
-                // Keep the position even on error: the decoder judges errors by it.
-                *br = *spill;
-                a0 = result?;
-                // Rare: find b1 afresh, at the first change of the right colour past a0.
-                j = isize::from(row.next_is_black());
-                while at(j) <= a0 && at(j) < columns {
-                    j += 2;
-                }
-            }
-            Mode::Zeros => {
-                return Err(if br.peek(12) == 1 {
-                    RowError::PrematureEol
-                } else {
-                    RowError::InvalidCode
-                })
-            }
-            Mode::Invalid => return Err(RowError::InvalidCode),
+        } else {
+            debug_assert_eq!(kind, MODE_ZEROS);
+            return Err(if br.peek(12) == 1 {
+                RowError::PrematureEol
+            } else {
+                RowError::InvalidCode
+            });
         }
     }
     Ok(())

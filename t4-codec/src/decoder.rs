@@ -79,8 +79,8 @@ pub struct Decoder {
     input_done: bool,
     /// Do not try to decode until `buf` holds this many bytes (or input is done).
     retry_at: usize,
-    /// The last delivered row (`ref_len` entries), followed by `SENTINELS` copies of
-    /// `columns`; [`row_capacity`] entries long.
+    /// The last delivered row as a reference line: 0, its `ref_len` changes, then
+    /// `SENTINELS` copies of `columns`; [`row_capacity`] entries long.
     reference: Vec<u32>,
     ref_len: usize,
     /// Scratch for the row being decoded.
@@ -145,6 +145,7 @@ impl Decoder {
             v.try_reserve_exact(n)
                 .map_err(|_| fail(DecodeErrorKind::Limit(Limit::Columns)))?;
             v.resize(n, params.columns);
+            v[0] = 0;
             Ok(v)
         };
         let reference = row_buffer()?;
@@ -204,7 +205,7 @@ impl Decoder {
     /// The change list of the last delivered row, as coded: it may repeat a position where
     /// the coder wrote a zero-length run (see [`crate::changes_to_packed`]'s module).
     pub fn changes(&self) -> &[u32] {
-        &self.reference[..self.ref_len]
+        &self.reference[1..=self.ref_len]
     }
 
     /// Writes the last delivered row as packed bits (`Params::row_bytes()` bytes, polarity
@@ -351,7 +352,16 @@ impl Decoder {
         let frame_start = r.position();
         let mut skipped_ones = false;
         let mut saw_eol = false;
-        loop {
+        // Fast paths for the usual cases, decided on real bits only: an EOL right here, or
+        // (when not searching) row data right here.
+        r.ensure(13);
+        let certain = r.remaining() >= 13;
+        if certain && r.peek(12) == 1 {
+            r.consume(12);
+            saw_eol = true;
+        }
+        let row_here = certain && !search && r.peek(11) != 0;
+        while !saw_eol && !row_here {
             let before = r.position();
             let zeros = r.skip_zeros(usize::MAX);
             if r.remaining() == 0 {
@@ -387,7 +397,9 @@ impl Decoder {
                 r.bit()
             }
         };
-        if saw_eol {
+        r.ensure(13);
+        let surely_not_eol = r.remaining() >= 11 && r.peek(11) != 0;
+        if saw_eol && !surely_not_eol {
             // A second EOL right after this one is RTC (MH, MR) or EOFB (MMR).
             let after = r.position();
             let zeros = r.skip_zeros(usize::MAX);
@@ -404,7 +416,7 @@ impl Decoder {
         let result = if one_d {
             decode_1d(&mut r, p.columns, &mut self.current)
         } else {
-            let reference = &self.reference[..self.ref_len + SENTINELS];
+            let reference = &self.reference[..=self.ref_len + SENTINELS];
             decode_2d(&mut r, reference, p.columns, &mut self.current)
         };
         let overrun = r.overrun();
@@ -453,7 +465,7 @@ impl Decoder {
                 self.resync = true;
                 // Conceal: repeat the previous row, which stays the reference line.
                 let len = self.ref_len;
-                self.current[..len].copy_from_slice(&self.reference[..len]);
+                self.current[1..=len].copy_from_slice(&self.reference[1..=len]);
                 self.deliver(RowStatus::Concealed, len)
             }
         }
@@ -475,7 +487,7 @@ impl Decoder {
         }
         core::mem::swap(&mut self.reference, &mut self.current);
         self.ref_len = len;
-        self.reference[len..len + SENTINELS].fill(self.params.columns);
+        self.reference[len + 1..=len + SENTINELS].fill(self.params.columns);
         self.rows += 1;
         Ok(Step::Row(status))
     }

@@ -316,57 +316,57 @@ pub(crate) static WHITE_TABLE: [RunEntry; 1 << WHITE_PEEK] =
 pub(crate) static BLACK_TABLE: [RunEntry; 1 << BLACK_PEEK] =
     build_run_table::<{ 1 << BLACK_PEEK }>(BLACK_PEEK, &BLACK_TERM, &BLACK_MAKEUP);
 
-/// A 2-D coding mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
-    /// No valid mode code starts with these bits.
-    Invalid,
-    Pass,
-    Horizontal,
-    /// Vertical mode, `a1 = b1 + delta`.
-    Vertical(i8),
-    /// `0000001`: an extension code follows (3 more bits).
-    Extension,
-    /// `0000000`: an EOL (or an invalid code).
-    Zeros,
+/// Mode table entry kinds (low four bits of an entry; the code length is the high four).
+/// Kinds 0 to 6 are vertical modes with `a1 - b1 = kind - 3`, so the common case is one
+/// comparison.
+pub(crate) const MODE_VERTICAL_MAX: u8 = 6;
+/// Pass mode.
+pub(crate) const MODE_PASS: u8 = 7;
+/// Horizontal mode.
+pub(crate) const MODE_HORIZONTAL: u8 = 8;
+/// `0000001`: an extension code follows (3 more bits).
+pub(crate) const MODE_EXTENSION: u8 = 9;
+/// `0000000`: an EOL, or an invalid code.
+pub(crate) const MODE_ZEROS: u8 = 10;
+
+const fn mode_entry(kind: u8, len: u8) -> u8 {
+    (len << 4) | kind
 }
 
-const fn build_mode_table() -> [(Mode, u8); 1 << MODE_PEEK] {
-    let mut t = [(Mode::Invalid, 0u8); 1 << MODE_PEEK];
+const fn build_mode_table() -> [u8; 1 << MODE_PEEK] {
+    let mut t = [0u8; 1 << MODE_PEEK];
     let mut i = 0;
     while i < (1 << MODE_PEEK) {
-        let lz = (i as u8).leading_zeros() - 1; // leading zeros within 7 bits
         t[i] = if i >= 0b1000000 {
-            (Mode::Vertical(0), 1)
+            mode_entry(3, 1) // V0
         } else if i >= 0b0110000 {
-            (Mode::Vertical(1), 3)
+            mode_entry(4, 3) // VR1
         } else if i >= 0b0100000 {
-            (Mode::Vertical(-1), 3)
+            mode_entry(2, 3) // VL1
         } else if i >= 0b0010000 {
-            (Mode::Horizontal, 3)
+            mode_entry(MODE_HORIZONTAL, 3)
         } else if i >= 0b0001000 {
-            (Mode::Pass, 4)
+            mode_entry(MODE_PASS, 4)
         } else if i >= 0b0000110 {
-            (Mode::Vertical(2), 6)
+            mode_entry(5, 6) // VR2
         } else if i >= 0b0000100 {
-            (Mode::Vertical(-2), 6)
+            mode_entry(1, 6) // VL2
         } else if i == 0b0000011 {
-            (Mode::Vertical(3), 7)
+            mode_entry(6, 7) // VR3
         } else if i == 0b0000010 {
-            (Mode::Vertical(-3), 7)
+            mode_entry(0, 7) // VL3
         } else if i == 0b0000001 {
-            (Mode::Extension, 7)
+            mode_entry(MODE_EXTENSION, 7)
         } else {
-            (Mode::Zeros, 0)
+            mode_entry(MODE_ZEROS, 0)
         };
-        let _ = lz;
         i += 1;
     }
     t
 }
 
-/// 2-D mode codes, indexed by the next [`MODE_PEEK`] bits.
-pub(crate) static MODE_TABLE: [(Mode, u8); 1 << MODE_PEEK] = build_mode_table();
+/// 2-D mode codes, indexed by the next [`MODE_PEEK`] bits: `len << 4 | kind`.
+pub(crate) static MODE_TABLE: [u8; 1 << MODE_PEEK] = build_mode_table();
 
 /// The make-up and terminating codes for one run, in the order libtiff and the standard emit
 /// them: make-up 2560 while the rest is at least 2624, then one make-up code, then the
