@@ -370,8 +370,9 @@ pub(crate) static MODE_TABLE: [u8; 1 << MODE_PEEK] = build_mode_table();
 
 /// The make-up and terminating codes for one run, in the order libtiff and the standard emit
 /// them: make-up 2560 while the rest is at least 2624, then one make-up code, then the
-/// terminating code.
-#[inline]
+/// terminating code. (The encoder uses the joined tables built from the same order; this
+/// code-by-code form is their specification in the tests.)
+#[cfg(test)]
 pub(crate) fn run_codes(run: u32, black: bool, mut emit: impl FnMut(Code)) {
     let (term, makeup) = if black {
         (&BLACK_TERM, &BLACK_MAKEUP)
@@ -395,9 +396,63 @@ pub(crate) fn run_codes(run: u32, black: bool, mut emit: impl FnMut(Code)) {
     emit(term[run as usize]);
 }
 
+/// Runs below this length are coded by one entry of [`WHITE_RUNS`] / [`BLACK_RUNS`]; longer
+/// ones start with make-up 2560 codes ([`run_codes`]'s order).
+pub(crate) const RUN_TABLE_LEN: usize = 2624;
+
+/// The complete code of a run shorter than [`RUN_TABLE_LEN`]: make-up (if any) and
+/// terminating code joined, `bits << 5 | length` (at most 25 bits).
+const fn build_run_code_table(black: bool) -> [u32; RUN_TABLE_LEN] {
+    let (term, makeup) = if black {
+        (&BLACK_TERM, &BLACK_MAKEUP)
+    } else {
+        (&WHITE_TERM, &WHITE_MAKEUP)
+    };
+    let mut t = [0u32; RUN_TABLE_LEN];
+    let mut run = 0;
+    while run < RUN_TABLE_LEN {
+        let tc = term[run % 64];
+        let (mut bits, mut len) = (tc.bits as u32, tc.len as u32);
+        let m = run / 64;
+        if m > 0 {
+            let mc = if m >= 28 {
+                EXT_MAKEUP[m - 28]
+            } else {
+                makeup[m - 1]
+            };
+            bits |= (mc.bits as u32) << len;
+            len += mc.len as u32;
+        }
+        t[run] = (bits << 5) | len;
+        run += 1;
+    }
+    t
+}
+
+/// Whole codes of white runs, see [`RUN_TABLE_LEN`].
+pub(crate) static WHITE_RUNS: [u32; RUN_TABLE_LEN] = build_run_code_table(false);
+/// Whole codes of black runs, see [`RUN_TABLE_LEN`].
+pub(crate) static BLACK_RUNS: [u32; RUN_TABLE_LEN] = build_run_code_table(true);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The joined table gives, bit for bit, what the code-by-code order gives.
+    #[test]
+    fn joined_run_codes_match_code_by_code() {
+        for black in [false, true] {
+            let table = if black { &BLACK_RUNS } else { &WHITE_RUNS };
+            for (run, &entry) in table.iter().enumerate() {
+                let (mut bits, mut len) = (0u32, 0u32);
+                run_codes(run as u32, black, |c| {
+                    bits = (bits << c.len) | u32::from(c.bits);
+                    len += u32::from(c.len);
+                });
+                assert_eq!(entry, (bits << 5) | len, "run {run} black {black}");
+            }
+        }
+    }
 
     fn all_codes(black: bool) -> alloc::vec::Vec<Code> {
         let mut v = alloc::vec::Vec::new();
