@@ -40,39 +40,65 @@ pub(crate) fn extend_canonical(out: &mut Vec<u32>, changes: &[u32]) {
 pub fn changes_to_packed(changes: &[u32], columns: u32, black_is_1: bool, out: &mut [u8]) {
     let nbytes = (columns as usize).div_ceil(8);
     let out = &mut out[..nbytes];
-    let white = if black_is_1 { 0u8 } else { 0xFF };
-    out.fill(white);
-    let mut i = 0;
-    while i < changes.len() {
-        let start = changes[i].min(columns) as usize;
-        let end = changes.get(i + 1).map_or(columns, |&e| e.min(columns)) as usize;
-        if start < end {
-            toggle_span(out, start, end);
-        }
-        i += 2;
+    out.fill(0);
+    let mut pairs = changes.chunks_exact(2);
+    for pair in &mut pairs {
+        set_span(
+            out,
+            pair[0].min(columns) as usize,
+            pair[1].min(columns) as usize,
+        );
     }
-    let tail = columns % 8;
-    if tail != 0 && !black_is_1 {
-        if let Some(last) = out.last_mut() {
-            *last &= 0xFFu8 << (8 - tail);
+    if let [start] = pairs.remainder() {
+        set_span(out, (*start).min(columns) as usize, columns as usize);
+    }
+    if !black_is_1 {
+        for b in out.iter_mut() {
+            *b = !*b;
+        }
+        let tail = columns % 8;
+        if tail != 0 {
+            if let Some(last) = out.last_mut() {
+                *last &= 0xFFu8 << (8 - tail);
+            }
         }
     }
 }
 
-/// Inverts bits `[start, end)` of a packed row (start < end).
-#[inline]
-fn toggle_span(out: &mut [u8], start: usize, end: usize) {
-    let (sb, eb) = (start / 8, (end - 1) / 8);
-    let first_mask = 0xFFu8 >> (start % 8);
-    let last_mask = 0xFFu8 << (7 - (end - 1) % 8);
-    if sb == eb {
-        out[sb] ^= first_mask & last_mask;
-    } else {
-        out[sb] ^= first_mask;
-        for b in &mut out[sb + 1..eb] {
-            *b = !*b;
+/// Sets bits `[start, end)` of a packed row (nothing if `start >= end`; `end` at most the
+/// row's pels).
+#[inline(always)]
+fn set_span(out: &mut [u8], start: usize, end: usize) {
+    if start >= end {
+        return;
+    }
+    let sb = start / 8;
+    let shift = start % 8;
+    // Most spans (text strokes) fit in the 64 bits from their first byte: one load, OR and
+    // store of a big-endian word.
+    if end - start + shift <= 64 {
+        if let Some(window) = out.get_mut(sb..sb + 8) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(window);
+            let mask =
+                (u64::MAX >> shift) & !(u64::MAX.checked_shr((end - sb * 8) as u32).unwrap_or(0));
+            let word = u64::from_be_bytes(b) | mask;
+            window.copy_from_slice(&word.to_be_bytes());
+            return;
         }
-        out[eb] ^= last_mask;
+    }
+    let eb = end / 8;
+    let head = 0xFFu8 >> shift;
+    // Bits of byte `eb` before `end`; zero when `end` is on a byte boundary.
+    let tail = !(0xFFu8 >> (end % 8));
+    if sb == eb {
+        out[sb] |= head & tail;
+    } else {
+        out[sb] |= head;
+        out[sb + 1..eb].fill(0xFF);
+        if tail != 0 {
+            out[eb] |= tail;
+        }
     }
 }
 

@@ -74,32 +74,41 @@ impl Row<'_> {
     }
 }
 
-/// What one run code decoded to.
-enum Run {
-    /// A complete run (make-up codes plus terminating code).
-    Length(u32),
-    /// The uncompressed-mode entry code was read.
-    Uncompressed,
+/// What [`decode_run`] returns for the uncompressed-mode entry code instead of a length (a
+/// plain integer keeps the hot loop free of enum packing).
+const ENTER_UNCOMPRESSED: u32 = u32::MAX;
+
+/// Decodes the make-up and terminating codes of one run of the given colour: its length, or
+/// [`ENTER_UNCOMPRESSED`].
+#[inline(always)]
+fn decode_run(r: &mut BitReader<'_>, black: bool, columns: u32) -> Result<u32, RowError> {
+    r.ensure(BLACK_PEEK);
+    let e = if black {
+        BLACK_TABLE[r.peek(BLACK_PEEK) as usize]
+    } else {
+        WHITE_TABLE[r.peek(WHITE_PEEK) as usize]
+    };
+    let len = u32::from(e >> 12);
+    let value = e & 0xFFF;
+    if value < 64 && len != 0 {
+        // The common case: a terminating code.
+        r.consume(len);
+        return Ok(u32::from(value));
+    }
+    decode_run_slow(r, len, value, black, columns)
 }
 
-/// Decodes the make-up and terminating codes of one run of the given colour.
-#[inline(always)]
-fn decode_run(r: &mut BitReader<'_>, black: bool, columns: u32) -> Result<Run, RowError> {
+/// The rest of [`decode_run`]: make-up codes, EOLs, invalid codes, uncompressed entry.
+#[inline(never)]
+fn decode_run_slow(
+    r: &mut BitReader<'_>,
+    mut len: u32,
+    mut value: u16,
+    black: bool,
+    columns: u32,
+) -> Result<u32, RowError> {
     let mut run = 0u32;
     loop {
-        r.ensure(BLACK_PEEK);
-        let e = if black {
-            BLACK_TABLE[r.peek(BLACK_PEEK) as usize]
-        } else {
-            WHITE_TABLE[r.peek(WHITE_PEEK) as usize]
-        };
-        let len = u32::from(e >> 12);
-        let value = e & 0xFFF;
-        if value < 64 && len != 0 {
-            // The common case: a terminating code.
-            r.consume(len);
-            return Ok(Run::Length(run + u32::from(value)));
-        }
         if len == 0 {
             return Err(RowError::InvalidCode);
         }
@@ -109,15 +118,26 @@ fn decode_run(r: &mut BitReader<'_>, black: bool, columns: u32) -> Result<Run, R
         r.consume(len);
         if value == RUN_UNCOMPRESSED {
             return if run == 0 {
-                Ok(Run::Uncompressed)
+                Ok(ENTER_UNCOMPRESSED)
             } else {
                 Err(RowError::InvalidCode)
             };
         }
         run += u32::from(value);
+        if value < 64 {
+            return Ok(run);
+        }
         if run > columns {
             return Err(RowError::TooLong);
         }
+        r.ensure(BLACK_PEEK);
+        let e = if black {
+            BLACK_TABLE[r.peek(BLACK_PEEK) as usize]
+        } else {
+            WHITE_TABLE[r.peek(WHITE_PEEK) as usize]
+        };
+        len = u32::from(e >> 12);
+        value = e & 0xFFF;
     }
 }
 
@@ -149,28 +169,26 @@ fn decode_1d_runs<'a>(
     let mut white_run = u32::MAX;
     loop {
         let black = row.next_is_black();
-        match decode_run(br, black, columns)? {
-            Run::Length(run) => {
-                let end = a0 + run;
-                if end > columns {
-                    return Err(RowError::TooLong);
-                }
-                row.boundary(end, columns)?;
-                a0 = end;
-                if !black {
-                    white_run = run;
-                } else if run == 0 && white_run == 0 && a0 < columns {
-                    row.len -= 2;
-                }
+        let run = decode_run(br, black, columns)?;
+        if run != ENTER_UNCOMPRESSED {
+            let end = a0 + run;
+            if end > columns {
+                return Err(RowError::TooLong);
             }
-            Run::Uncompressed => {
-                *spill = *br;
-                let result = decode_uncompressed(spill, columns, a0, row);
-                // Keep the position even on error: the decoder judges errors by it.
-                *br = *spill;
-                a0 = result?;
-                white_run = u32::MAX;
+            row.boundary(end, columns)?;
+            a0 = end;
+            if !black {
+                white_run = run;
+            } else if run == 0 && white_run == 0 && a0 < columns {
+                row.len -= 2;
             }
+        } else {
+            *spill = *br;
+            let result = decode_uncompressed(spill, columns, a0, row);
+            // Keep the position even on error: the decoder judges errors by it.
+            *br = *spill;
+            a0 = result?;
+            white_run = u32::MAX;
         }
         if a0 == columns {
             return Ok(());
@@ -250,14 +268,13 @@ fn decode_2d_modes<'a>(
             let black = row.next_is_black();
             let mut pos = a0;
             for colour in [black, !black] {
-                match decode_run(br, colour, columns)? {
-                    Run::Length(run) => {
-                        pos += run;
-                        if pos > columns {
-                            return Err(RowError::TooLong);
-                        }
-                    }
-                    Run::Uncompressed => return Err(RowError::InvalidCode),
+                let run = decode_run(br, colour, columns)?;
+                if run == ENTER_UNCOMPRESSED {
+                    return Err(RowError::InvalidCode);
+                }
+                pos += run;
+                if pos > columns {
+                    return Err(RowError::TooLong);
                 }
                 row.boundary(pos, columns)?;
             }
