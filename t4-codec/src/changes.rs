@@ -80,8 +80,10 @@ fn set_span(out: &mut [u8], start: usize, end: usize) {
         if let Some(window) = out.get_mut(sb..sb + 8) {
             let mut b = [0u8; 8];
             b.copy_from_slice(window);
-            let mask =
-                (u64::MAX >> shift) & !(u64::MAX.checked_shr((end - sb * 8) as u32).unwrap_or(0));
+            // Bits of the window before `end` (all 64 when `end` is at its last bit).
+            let before_end = u32::try_from(end - sb * 8).unwrap_or(64);
+            let below = u64::MAX.checked_shr(before_end).unwrap_or(0);
+            let mask = (u64::MAX >> shift) & !below;
             let word = u64::from_be_bytes(b) | mask;
             window.copy_from_slice(&word.to_be_bytes());
             return;
