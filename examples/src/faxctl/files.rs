@@ -4,7 +4,7 @@ use super::cli::{ConvertArgs, FillOrderArg};
 use super::{choose_coding, note, warn, Failure};
 use std::path::{Path, PathBuf};
 use t4_codec::container::{
-    read_pbm_pages, read_png, write_pbm, write_png, write_tiff, Page, ReadOptions, TiffReader,
+    read_pbm_pages, read_png, write_pbm_to, write_png, write_tiff, Page, ReadOptions, TiffReader,
     TiffWriteOptions,
 };
 use t4_codec::{Coding, FillOrder, Limits};
@@ -197,11 +197,13 @@ pub(crate) fn save(
     let data = match format {
         Format::Tiff => write_tiff(pages, tiff).map_err(|e| Failure::container(&what, &e))?,
         Format::Pbm => {
-            let mut out = Vec::new();
+            // Straight to the file: no second copy of every page in memory.
+            let io = |e: std::io::Error| Failure::Invalid(format!("{what}: {e}"));
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
             for p in pages {
-                write_pbm(&p.image, &mut out);
+                write_pbm_to(&p.image, &mut file).map_err(io)?;
             }
-            out
+            return std::io::Write::flush(&mut file).map_err(io);
         }
         Format::Png => {
             let page = pages

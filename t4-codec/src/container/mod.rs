@@ -27,7 +27,7 @@ mod tiff_write;
 
 pub use error::ContainerError;
 pub use page::{FaxQuality, FileFormat, Page, PageInfo, Resolution, ResolutionUnit};
-pub use pbm::{read_pbm, read_pbm_pages, write_pbm, PbmError};
+pub use pbm::{read_pbm, read_pbm_pages, write_pbm, write_pbm_to, PbmError};
 #[cfg(feature = "png")]
 pub use png::{read_png, write_png};
 #[cfg(feature = "tiff")]

@@ -4,7 +4,6 @@
 use super::{ContainerError, FileFormat, Page, PageInfo};
 use crate::image::Image;
 use crate::limits::{Limit, Limits};
-use alloc::string::String;
 use alloc::vec::Vec;
 
 /// A malformed PBM file.
@@ -134,23 +133,34 @@ pub fn read_pbm_pages(data: &[u8], limits: &Limits) -> Result<Vec<Page>, Contain
 
 /// Appends `image` as a `P4` image (converting polarity if needed).
 pub fn write_pbm(image: &Image, out: &mut Vec<u8>) {
-    let header: String = alloc::format!("P4\n{} {}\n", image.columns, image.rows);
-    out.extend_from_slice(header.as_bytes());
+    // Writing to a Vec cannot fail.
+    let _ = write_pbm_to(image, out);
+}
+
+/// Writes `image` as a `P4` image to `w` (a file, a pipe): pages can go out one at a time
+/// without the whole file in memory.
+///
+/// # Errors
+/// Whatever `w` reports.
+pub fn write_pbm_to(image: &Image, w: &mut impl std::io::Write) -> std::io::Result<()> {
+    write!(w, "P4\n{} {}\n", image.columns, image.rows)?;
     if image.black_is_1 {
-        out.extend_from_slice(&image.data);
-    } else {
-        let row_bytes = image.row_bytes();
-        let tail = image.columns % 8;
-        for row in image.data.chunks(row_bytes.max(1)) {
-            let start = out.len();
-            out.extend(row.iter().map(|b| !b));
-            if tail != 0 {
-                if let Some(last) = out[start..].last_mut() {
-                    *last &= 0xFFu8 << (8 - tail);
-                }
+        return w.write_all(&image.data);
+    }
+    let row_bytes = image.row_bytes().max(1);
+    let tail = image.columns % 8;
+    let mut row = Vec::with_capacity(row_bytes);
+    for packed in image.data.chunks(row_bytes) {
+        row.clear();
+        row.extend(packed.iter().map(|b| !b));
+        if tail != 0 {
+            if let Some(last) = row.last_mut() {
+                *last &= 0xFFu8 << (8 - tail);
             }
         }
+        w.write_all(&row)?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use super::{
     ResolutionUnit,
 };
 use crate::bits::reverse_bits_in_place;
-use crate::image::{decode_image, DecodeOptions, Image};
+use crate::decoder::{Decoder, Progress};
+use crate::image::Image;
 use crate::limits::{Limit, Limits};
 use crate::params::{FillOrder, Params, TiffFaxTags};
 use alloc::format;
@@ -813,37 +814,49 @@ impl<'a> TiffReader<'a> {
     ) -> Result<(u32, u32, u32), ContainerError> {
         let params = Params::from_tiff(&layout.fax_tags(rows))
             .map_err(|e| ContainerError::unsupported(FORMAT, format!("page {}: {e}", page + 1)))?;
-        let options = DecodeOptions {
-            limits: self.options.limits,
-            strict: self.options.strict,
-        };
         // The decoder delivers "black is 1" for min-is-white and "black is 0" for
         // min-is-black (`Params::from_tiff`). In both cases the bits are those a TIFF reader
         // shows with 1 = black: libtiff always decodes coded black runs as 1 bits and then
         // applies the photometric interpretation, so a min-is-black fax page shows inverted.
-        let image = match decode_image(bytes, &params, options) {
-            Ok(image) => image,
-            Err(e) if self.options.strict || e.error.is_limit() => {
-                return Err(ContainerError::Decode {
-                    page: page + 1,
-                    strip: strip + 1,
-                    error: e.error,
-                })
-            }
-            Err(e) => {
-                warnings.push(format!(
-                    "strip {}: {}; {} rows after row {} are white",
-                    strip + 1,
-                    e.error,
-                    rows - e.partial.rows.min(rows),
-                    e.partial.rows
-                ));
-                *e.partial
-            }
-        };
-        let got = image.rows.min(rows);
         let row_bytes = params.row_bytes();
-        out.extend_from_slice(&image.data[..got as usize * row_bytes]);
+        let decode_error = |error| ContainerError::Decode {
+            page: page + 1,
+            strip: strip + 1,
+            error,
+        };
+        let mut dec = Decoder::with_limits(params, self.options.limits).map_err(decode_error)?;
+        dec.set_strict(self.options.strict);
+        // Rows go straight into the page: no image per strip to copy.
+        let start = out.len();
+        let mut input = bytes;
+        let mut got = 0u32;
+        while got < rows {
+            match dec.update(input) {
+                Ok((used, progress)) => {
+                    input = &input[used..];
+                    match progress {
+                        Progress::Row(_) => {
+                            let at = out.len();
+                            out.resize(at + row_bytes, 0);
+                            dec.write_row(&mut out[at..]);
+                            got += 1;
+                        }
+                        Progress::NeedInput => dec.end_input(),
+                        Progress::End => break,
+                    }
+                }
+                Err(e) if self.options.strict || e.is_limit() => return Err(decode_error(e)),
+                Err(e) => {
+                    warnings.push(format!(
+                        "strip {}: {e}; {} rows after row {got} are white",
+                        strip + 1,
+                        rows - got
+                    ));
+                    break;
+                }
+            }
+        }
+        debug_assert_eq!(out.len(), start + got as usize * row_bytes);
         if got < rows && !self.options.strict {
             // Ended early (RTC / EOFB before the declared rows).
             warnings.push(format!(
@@ -861,7 +874,7 @@ impl<'a> TiffReader<'a> {
                 },
             });
         }
-        Ok((got, image.bad_rows, image.max_consecutive_bad_rows))
+        Ok((got, dec.bad_rows(), dec.max_consecutive_bad_rows()))
     }
 }
 
