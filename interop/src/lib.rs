@@ -30,6 +30,18 @@ mod strip;
 pub use error::Error;
 pub use prepared::{PreparedDecode, PreparedEncode};
 pub use scheme::LibtiffScheme;
+
+/// `../shared/corpus` beside the workspace, or `None` (with a note on stderr) when it is
+/// absent: the tests that need it then pass without checking anything.
+pub fn shared_corpus() -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("note: ../shared/corpus not found; corpus test skipped");
+        None
+    }
+}
 pub use strip::{
     decode_strip, encode_strip, raw_strips, read_tiff, wrap_raw_strip, write_tiff,
     write_uncompressed, Bitmap,

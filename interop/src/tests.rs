@@ -1,19 +1,7 @@
 //! Unit tests: libtiff through our FFI against the golden corpus and against itself.
 
 use super::*;
-use std::path::PathBuf;
 use t4_codec::container::read_pbm;
-
-/// `../shared/corpus` next to the workspace, if present.
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("note: ../shared/corpus not found; corpus test skipped");
-        None
-    }
-}
 
 /// (file suffix, scheme) of the golden libtiff encodings.
 const GOLDEN: &[(&str, LibtiffScheme)] = &[
@@ -27,7 +15,7 @@ const GOLDEN: &[(&str, LibtiffScheme)] = &[
 
 #[test]
 fn libtiff_decodes_and_encodes_itu1_like_the_golden_files() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = shared_corpus() else { return };
     let pbm = std::fs::read(dir.join("ccitt/itu1.pbm")).expect("read pbm");
     let page = read_pbm(&pbm, 1 << 24).expect("pbm").remove(0);
     for &(suffix, scheme) in GOLDEN {

@@ -15,7 +15,7 @@ mod damaged;
 #[path = "libtiff_peer/tools.rs"]
 mod tools;
 
-use common::{check_and_shrink, corpus, random_page, Kind, Outcome, Page, WIDTHS};
+use common::{check_and_shrink, random_page, Kind, Outcome, Page, WIDTHS};
 use faxkit_interop::{decode_strip, LibtiffScheme};
 use proptest::prelude::*;
 use t4_codec::{container::read_pbm, encode};
@@ -197,7 +197,9 @@ fn libtiff_reads_our_end_of_block_markers() {
 
 #[test]
 fn corpus_pages_match_libtiff_both_ways() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = faxkit_interop::shared_corpus() else {
+        return;
+    };
     let names = (1..=8)
         .map(|n| format!("itu{n}"))
         .chain((1..=4).map(|n| format!("test{n}")));

@@ -3,7 +3,6 @@
 #![allow(dead_code)] // each test file uses a different part
 
 use faxkit_interop::{decode_strip, encode_strip, LibtiffScheme};
-use std::path::PathBuf;
 use t4_codec::{decode_image, encode, DecodeOptions};
 
 /// Widths that sit on and around byte, word and code-table boundaries (64, 1728 and 2560
@@ -12,17 +11,6 @@ pub(crate) const WIDTHS: &[u32] = &[
     1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 63, 64, 65, 127, 128, 129, 1727, 1728, 1729, 2559, 2560,
     2561, 2623, 2624, 2625, 5000, 9999, 10000,
 ];
-
-/// `../shared/corpus`, if present.
-pub(crate) fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("note: ../shared/corpus not found; corpus test skipped");
-        None
-    }
-}
 
 /// A packed bi-level page (1 = black, first pel in the most significant bit, zero padding).
 #[derive(Clone, Debug)]

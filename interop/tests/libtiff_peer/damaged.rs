@@ -11,7 +11,6 @@
 //! our decoder too, at the same index. `fax2tiff` does not know RTC and decodes its EOLs as
 //! empty rows: white rows at the very end of its output are not counted as page content.
 
-use super::common::corpus;
 use super::tools::{have_tool, run, Scratch};
 use faxkit_interop::read_tiff;
 use std::path::Path;
@@ -28,7 +27,9 @@ fn first_reported_damage(stderr: &str) -> Option<u32> {
 
 #[test]
 fn lenient_decode_keeps_every_row_libtiff_keeps() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = faxkit_interop::shared_corpus() else {
+        return;
+    };
     if !have_tool("fax2tiff") || !have_tool("tiffcp") {
         return;
     }

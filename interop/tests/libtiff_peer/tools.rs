@@ -2,7 +2,7 @@
 //! re-encodes our coding, `tiffcmp` compares the pels. Skipped, with a note, if `tiffcp` is
 //! not installed.
 
-use super::common::{corpus, random_page, Kind, Page};
+use super::common::{random_page, Kind, Page};
 use faxkit_interop::{raw_strips, wrap_raw_strip, write_uncompressed, LibtiffScheme};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -69,7 +69,7 @@ fn pages() -> Vec<(String, Page)> {
             random_page(9, 50, Kind::Runs { mean: 3 }, 3),
         ),
     ];
-    if let Some(dir) = corpus() {
+    if let Some(dir) = faxkit_interop::shared_corpus() {
         let pbm = std::fs::read(dir.join("ccitt/itu4.pbm")).expect("read itu4.pbm");
         let img = read_pbm(&pbm, 1 << 26).expect("pbm").remove(0);
         pages.push((
