@@ -1,19 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh Debian machine: installs the C peers the interop tests run
-# against (libtiff and its tools), then runs every test of every crate, interop included.
+# The whole test suite on a fresh Debian machine: installs the real peers the interop tests run
+# against (each area's script in scripts/peers/), then runs every test of every crate, interop
+# included. FAXKIT_REQUIRE_PEERS=1 turns "peer not installed, skipped" into a test failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtiff-dev libtiff-tools pkg-config)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+for script in scripts/peers/*.sh; do
+    [ "$(basename "$script")" = lib.sh ] && continue
+    bash "$script"
 done
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-fi
 
+export FAXKIT_REQUIRE_PEERS=1
 cargo test --workspace --all-features
