@@ -6,6 +6,8 @@
 //!   `hayro-ccitt` deliver change lists through a callback; the same byte-span filler
 //!   (`faxkit_benches::fill`) turns them into rows. libtiff: `TIFFReadEncodedStrip` on an
 //!   in-memory TIFF opened beforehand.
+//! - transcode = MH -> MMR and MMR -> MH with `t4_codec::transcode` (change lists, no bitmap),
+//!   against our own decode to packed rows followed by our encode of them.
 //! - encode = packed rows -> coded bytes. libtiff: `TIFFWriteEncodedStrip` into an in-memory
 //!   TIFF set up beforehand. `fax` encodes MMR only, from a per-pel colour iterator.
 //!
@@ -25,18 +27,22 @@ use faxkit_benches::peers;
 use faxkit_benches::timing::{interleaved_medians, Contender};
 use std::time::Duration;
 
-/// Decode or encode.
+/// Decode, encode, or transcode from one coding to another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Op {
     Decode,
     Encode,
+    /// To the given coding, on change lists (no bitmap).
+    Transcode(Mode),
 }
 
 impl Op {
-    fn label(self) -> &'static str {
+    /// The group name for this operation on `mode` data: `decode-mh`, `transcode-mh-mmr`.
+    fn group(self, mode: Mode) -> String {
         match self {
-            Op::Decode => "decode",
-            Op::Encode => "encode",
+            Op::Decode => format!("decode-{}", mode.label()),
+            Op::Encode => format!("encode-{}", mode.label()),
+            Op::Transcode(to) => format!("transcode-{}-{}", mode.label(), to.label()),
         }
     }
 }
@@ -63,14 +69,22 @@ fn main() {
         .collect();
 
     let mut workloads = Vec::new();
-    for op in [Op::Decode, Op::Encode] {
-        for c in &coded {
-            let contenders = match op {
-                Op::Decode => decoders(c, &pages),
-                Op::Encode => encoders(c.mode, &pages),
-            };
-            workloads.push((op, c.mode, contenders));
-        }
+    for c in &coded {
+        workloads.push((Op::Decode, c.mode, decoders(c, &pages)));
+    }
+    for c in &coded {
+        workloads.push((Op::Encode, c.mode, encoders(c.mode, &pages)));
+    }
+    for (from, to) in [(Mode::Mh, Mode::Mmr), (Mode::Mmr, Mode::Mh)] {
+        let source = coded
+            .iter()
+            .find(|c| c.mode == from)
+            .expect("every mode is coded");
+        let target = coded
+            .iter()
+            .find(|c| c.mode == to)
+            .expect("every mode is coded");
+        workloads.push((Op::Transcode(to), from, transcoders(source, target, &pages)));
     }
 
     let mut criterion = Criterion::default()
@@ -80,7 +94,7 @@ fn main() {
         .configure_from_args();
     let n_pages = u64::try_from(pages.len()).unwrap_or(u64::MAX);
     for (op, mode, contenders) in &mut workloads {
-        let mut group = criterion.benchmark_group(format!("{}-{}", op.label(), mode.label()));
+        let mut group = criterion.benchmark_group(op.group(*mode));
         group.throughput(Throughput::Elements(n_pages));
         for c in contenders.iter_mut() {
             group.bench_function(c.name, |b| b.iter(|| std::hint::black_box((c.run)())));
@@ -98,10 +112,10 @@ fn main() {
     let mut ratios = Vec::new();
     for (op, mode, contenders) in &mut workloads {
         let secs = interleaved_medians(contenders, 11, Duration::from_millis(80));
-        let group = format!("{}-{}", op.label(), mode.label());
+        let group = op.group(*mode);
         for (c, s) in contenders.iter().zip(&secs) {
             println!(
-                "  {group:<11} {:<12} {:>8.1}",
+                "  {group:<17} {:<12} {:>8.1}",
                 c.name,
                 pages.len() as f64 / s
             );
@@ -229,6 +243,64 @@ fn decoders<'a>(coded: &'a Coded, pages: &'a [Page]) -> Vec<Contender<'a>> {
         }));
     }
     v
+}
+
+/// Transcoding `source` into `target`'s coding: t4-codec's `transcode` (change lists, no
+/// bitmap) against t4-codec decoding to packed rows and encoding those, each checked first.
+fn transcoders<'a>(source: &'a Coded, target: &'a Coded, pages: &'a [Page]) -> Vec<Contender<'a>> {
+    let (from, to) = (source.mode, target.mode);
+    let params = |mode: Mode, p: &Page| mode.params(p.width, p.rows);
+    for (i, p) in pages.iter().enumerate() {
+        let (direct, bad) = t4_codec::transcode(
+            &source.pages[i],
+            &params(from, p),
+            &params(to, p),
+            t4_codec::Limits::default(),
+        )
+        .expect("t4-codec transcodes");
+        assert_eq!(bad, 0, "{}: damaged rows", p.name);
+        assert!(
+            direct == target.pages[i],
+            "{}: transcoded bytes differ from a direct encoding",
+            p.name
+        );
+    }
+    let mut bitmap = vec![0u8; pages.iter().map(|p| p.data.len()).max().unwrap_or(0)];
+    vec![
+        Contender {
+            name: "t4-codec",
+            run: Box::new(move || {
+                pages
+                    .iter()
+                    .zip(&source.pages)
+                    .map(|(p, data)| {
+                        t4_codec::transcode(
+                            data,
+                            &params(from, p),
+                            &params(to, p),
+                            t4_codec::Limits::default(),
+                        )
+                        .map_or(0, |(v, _)| v.len())
+                    })
+                    .sum()
+            }),
+        },
+        Contender {
+            name: "decode+encode",
+            run: Box::new(move || {
+                pages
+                    .iter()
+                    .zip(&source.pages)
+                    .map(|(p, data)| {
+                        let out = &mut bitmap[..p.data.len()];
+                        peers::t4_decode_into(&params(from, p), data, out)
+                            .expect("t4-codec decodes");
+                        peers::t4_encode(&params(to, p), out).map_or(0, |v| v.len())
+                    })
+                    .sum()
+            }),
+        },
+    ]
 }
 
 /// Every encoder of a coding, each checked first.
