@@ -137,14 +137,14 @@ pub fn packed_to_changes(row: &[u8], columns: u32, black_is_1: bool, out: &mut V
 #[inline(always)]
 fn push_word_changes(x: u64, prev_black: u64, base: u32, columns: u32, out: &mut Vec<u32>) {
     let mut t = x ^ ((x >> 1) | prev_black);
+    // Changes at or past `columns` (in the padding) are not changes of the row.
+    if columns - base < 64 {
+        t &= !(u64::MAX >> (columns - base));
+    }
     while t != 0 {
         let lz = t.leading_zeros();
-        let pos = base + lz;
-        if pos >= columns {
-            return;
-        }
-        out.push(pos);
-        t &= !(1u64 << (63 - lz));
+        out.push(base + lz);
+        t ^= (1u64 << 63) >> lz;
     }
 }
 

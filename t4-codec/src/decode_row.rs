@@ -12,8 +12,9 @@
 
 use crate::bits::BitReader;
 use crate::tables::{
-    BLACK_PEEK, BLACK_TABLE, MODE_EXTENSION, MODE_HORIZONTAL, MODE_PASS, MODE_PEEK, MODE_TABLE,
-    MODE_VERTICAL_MAX, MODE_ZEROS, RUN_EOL, RUN_UNCOMPRESSED, WHITE_PEEK, WHITE_TABLE,
+    BLACK_PAIR_TABLE, BLACK_PEEK, BLACK_TABLE, MODE_EXTENSION, MODE_HORIZONTAL, MODE_PASS,
+    MODE_PEEK, MODE_TABLE, MODE_VERTICAL_MAX, MODE_ZEROS, PAIR_PEEK, PAIR_TABLE, RUN_EOL,
+    RUN_UNCOMPRESSED, WHITE_PEEK, WHITE_TABLE,
 };
 
 /// Why a row could not be decoded.
@@ -169,6 +170,22 @@ fn decode_1d_runs<'a>(
     let mut white_run = u32::MAX;
     loop {
         let black = row.next_is_black();
+        if !black {
+            // The common case: a white and a black terminating code in one lookup, with the
+            // row going on after both (the row's end and everything unusual take the
+            // run-by-run path below).
+            br.ensure(BLACK_PEEK);
+            let e = PAIR_TABLE[br.peek(PAIR_PEEK) as usize];
+            let end = a0 + u32::from(e & 63) + u32::from((e >> 6) & 63);
+            if e != 0 && end < columns && row.len + 3 + SENTINELS < row.out.len() {
+                br.consume(u32::from(e >> 12));
+                row.out[row.len + 1] = a0 + u32::from(e & 63);
+                row.out[row.len + 2] = end;
+                row.len += 2;
+                a0 = end;
+                continue;
+            }
+        }
         let run = decode_run(br, black, columns)?;
         if run != ENTER_UNCOMPRESSED {
             let end = a0 + run;
@@ -266,6 +283,24 @@ fn decode_2d_modes<'a>(
         } else if kind == MODE_HORIZONTAL {
             br.consume(len);
             let black = row.next_is_black();
+            // Both runs in one lookup when they are short and the row goes on after them.
+            br.ensure(BLACK_PEEK);
+            let table = if black {
+                &BLACK_PAIR_TABLE
+            } else {
+                &PAIR_TABLE
+            };
+            let e = table[br.peek(PAIR_PEEK) as usize];
+            let mid = a0 + u32::from(e & 63);
+            let end = mid + u32::from((e >> 6) & 63);
+            if e != 0 && end < columns && row.len + 3 + SENTINELS < row.out.len() {
+                br.consume(u32::from(e >> 12));
+                row.out[row.len + 1] = mid;
+                row.out[row.len + 2] = end;
+                row.len += 2;
+                a0 = end;
+                continue;
+            }
             let mut pos = a0;
             for colour in [black, !black] {
                 let run = decode_run(br, colour, columns)?;

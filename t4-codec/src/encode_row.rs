@@ -25,14 +25,21 @@ fn put_run(w: &mut BitWriter, mut run: u32, black: bool) {
 
 /// Codes a row in 1-D (MH). `changes` must be a valid change list for `columns`.
 pub(crate) fn encode_1d(w: &mut BitWriter, changes: &[u32], columns: u32) {
+    // Changes come in (to black, to white) pairs, so the colours need no tracking.
     let mut a0 = 0;
-    let mut black = false;
-    for &c in changes {
-        put_run(w, c - a0, black);
-        a0 = c;
-        black = !black;
+    let mut pairs = changes.chunks_exact(2);
+    for pair in &mut pairs {
+        put_run(w, pair[0] - a0, false);
+        put_run(w, pair[1] - pair[0], true);
+        a0 = pair[1];
     }
-    put_run(w, columns - a0, black);
+    match *pairs.remainder() {
+        [c] => {
+            put_run(w, c - a0, false);
+            put_run(w, columns - c, true);
+        }
+        _ => put_run(w, columns - a0, false),
+    }
 }
 
 /// Codes a row in 2-D against `reference`. Both lists are canonical change lists followed by

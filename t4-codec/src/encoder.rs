@@ -241,6 +241,11 @@ impl Encoder {
 
     /// Takes every complete coded byte not yet pulled.
     pub fn take_output(&mut self) -> Vec<u8> {
+        self.sync_bytes();
+        if self.read == 0 && self.params.fill_order == FillOrder::MsbFirst {
+            // Nothing pulled yet: hand over the buffer itself rather than a copy.
+            return core::mem::take(&mut self.w.out);
+        }
         let mut out = alloc::vec![0; self.pending()];
         let n = self.pull(&mut out);
         out.truncate(n);

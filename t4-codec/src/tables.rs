@@ -316,6 +316,59 @@ pub(crate) static WHITE_TABLE: [RunEntry; 1 << WHITE_PEEK] =
 pub(crate) static BLACK_TABLE: [RunEntry; 1 << BLACK_PEEK] =
     build_run_table::<{ 1 << BLACK_PEEK }>(BLACK_PEEK, &BLACK_TERM, &BLACK_MAKEUP);
 
+/// Bits looked up at once for two runs in a row (see [`PAIR_TABLE`]).
+pub(crate) const PAIR_PEEK: u32 = 12;
+
+/// Pair table entry: `len << 12 | second << 6 | first`, where `len` is the bits of both codes
+/// together; 0 means the next [`PAIR_PEEK`] bits do not start with two terminating codes.
+pub(crate) type PairEntry = u16;
+
+/// Looks up the code at the top of the `PAIR_PEEK`-bit `bits` in a run table indexed by
+/// `peek` bits (`peek >= PAIR_PEEK`; the missing low bits read as 0).
+const fn run_entry(table: &[RunEntry], peek: u32, bits: usize) -> (u32, u16) {
+    let e = if peek >= PAIR_PEEK {
+        table[bits << (peek - PAIR_PEEK)]
+    } else {
+        table[bits >> (PAIR_PEEK - peek)]
+    };
+    ((e >> 12) as u32, e & 0xFFF)
+}
+
+/// Two terminating codes per lookup, the first of colour `black_first` and the second of the
+/// other colour, when both codes together fit in [`PAIR_PEEK`] bits. Text pages are mostly
+/// such pairs (short gaps and strokes), and one lookup instead of two halves the table-load
+/// latency chain of MH rows and of 2-D horizontal mode.
+///
+/// Built from [`WHITE_TABLE`] and [`BLACK_TABLE`] themselves, so a pair means exactly what the
+/// two single lookups mean: the codes are prefix-free, so a code that ends within the known
+/// bits is the same whatever bits follow.
+const fn build_pair_table(black_first: bool) -> [PairEntry; 1 << PAIR_PEEK] {
+    let (t1, p1, t2, p2): (&[RunEntry], u32, &[RunEntry], u32) = if black_first {
+        (&BLACK_TABLE, BLACK_PEEK, &WHITE_TABLE, WHITE_PEEK)
+    } else {
+        (&WHITE_TABLE, WHITE_PEEK, &BLACK_TABLE, BLACK_PEEK)
+    };
+    let mut t = [0u16; 1 << PAIR_PEEK];
+    let mut i = 0;
+    while i < (1 << PAIR_PEEK) {
+        let (len1, run1) = run_entry(t1, p1, i);
+        if len1 != 0 && run1 < 64 && len1 < PAIR_PEEK {
+            let rest = (i << len1) & ((1 << PAIR_PEEK) - 1);
+            let (len2, run2) = run_entry(t2, p2, rest);
+            if len2 != 0 && run2 < 64 && len1 + len2 <= PAIR_PEEK {
+                t[i] = (((len1 + len2) as u16) << 12) | (run2 << 6) | run1;
+            }
+        }
+        i += 1;
+    }
+    t
+}
+
+/// A white run and the black run after it; see [`build_pair_table`].
+pub(crate) static PAIR_TABLE: [PairEntry; 1 << PAIR_PEEK] = build_pair_table(false);
+/// A black run and the white run after it (2-D horizontal mode from a black a0).
+pub(crate) static BLACK_PAIR_TABLE: [PairEntry; 1 << PAIR_PEEK] = build_pair_table(true);
+
 /// Mode table entry kinds (low four bits of an entry; the code length is the high four).
 /// Kinds 0 to 6 are vertical modes with `a1 - b1 = kind - 3`, so the common case is one
 /// comparison.
@@ -437,6 +490,36 @@ pub(crate) static BLACK_RUNS: [u32; RUN_TABLE_LEN] = build_run_code_table(true);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every pair entry is exactly the two terminating codes of T.4's tables, and every pair
+    /// of terminating codes that fits in the lookup has its entries.
+    #[test]
+    fn pair_tables_hold_exactly_the_short_code_pairs() {
+        for black_first in [false, true] {
+            let (table, first, second) = if black_first {
+                (&BLACK_PAIR_TABLE, &BLACK_TERM, &WHITE_TERM)
+            } else {
+                (&PAIR_TABLE, &WHITE_TERM, &BLACK_TERM)
+            };
+            let mut expected = [0u16; 1 << PAIR_PEEK];
+            for (r1, c1) in first.iter().enumerate() {
+                for (r2, c2) in second.iter().enumerate() {
+                    let len = u32::from(c1.len) + u32::from(c2.len);
+                    if len > PAIR_PEEK {
+                        continue;
+                    }
+                    let bits = (usize::from(c1.bits) << c2.len) | usize::from(c2.bits);
+                    let start = bits << (PAIR_PEEK - len);
+                    for e in &mut expected[start..start + (1 << (PAIR_PEEK - len))] {
+                        assert_eq!(*e, 0, "two pairs share a prefix");
+                        *e = ((len as u16) << 12) | ((r2 as u16) << 6) | r1 as u16;
+                    }
+                }
+            }
+            assert!(table[..] == expected[..], "black first: {black_first}");
+            assert!(expected.iter().filter(|&&e| e != 0).count() > 1000);
+        }
+    }
 
     /// The joined table gives, bit for bit, what the code-by-code order gives.
     #[test]
