@@ -38,19 +38,32 @@ pub(crate) fn extend_canonical(out: &mut Vec<u32>, changes: &[u32]) {
 /// If `out` is shorter than `ceil(columns / 8)` bytes. Change positions at or above
 /// `columns` are ignored.
 pub fn changes_to_packed(changes: &[u32], columns: u32, black_is_1: bool, out: &mut [u8]) {
+    if changes.iter().all(|&c| c < columns) {
+        fill::<false>(changes, columns, black_is_1, out);
+    } else {
+        fill::<true>(changes, columns, black_is_1, out);
+    }
+}
+
+/// [`changes_to_packed`] for a list with every position below `columns` (the decoder's own
+/// rows).
+pub(crate) fn fill_valid(changes: &[u32], columns: u32, black_is_1: bool, out: &mut [u8]) {
+    fill::<false>(changes, columns, black_is_1, out);
+}
+
+/// The filler; `CLAMP` limits positions to `columns` (not needed when all are below it).
+#[inline(always)]
+fn fill<const CLAMP: bool>(changes: &[u32], columns: u32, black_is_1: bool, out: &mut [u8]) {
+    let at = |c: u32| if CLAMP { c.min(columns) } else { c } as usize;
     let nbytes = (columns as usize).div_ceil(8);
     let out = &mut out[..nbytes];
     out.fill(0);
     let mut pairs = changes.chunks_exact(2);
     for pair in &mut pairs {
-        set_span(
-            out,
-            pair[0].min(columns) as usize,
-            pair[1].min(columns) as usize,
-        );
+        set_span(out, at(pair[0]), at(pair[1]));
     }
     if let [start] = pairs.remainder() {
-        set_span(out, (*start).min(columns) as usize, columns as usize);
+        set_span(out, at(*start), columns as usize);
     }
     if !black_is_1 {
         for b in out.iter_mut() {
@@ -74,18 +87,17 @@ fn set_span(out: &mut [u8], start: usize, end: usize) {
     }
     let sb = start / 8;
     let shift = start % 8;
+    let n = end - start;
     // Most spans (text strokes) fit in the 64 bits from their first byte: one load, OR and
     // store of a big-endian word.
-    if end - start + shift <= 64 {
+    if n + shift <= 64 {
         if let Some(window) = out.get_mut(sb..sb + 8) {
+            // `n` ones from bit `shift` (1 <= n <= 64 - shift).
+            let mask = (u64::MAX << (64 - n)) >> shift;
             let mut b = [0u8; 8];
             b.copy_from_slice(window);
-            // Bits of the window before `end` (all 64 when `end` is at its last bit).
-            let before_end = u32::try_from(end - sb * 8).unwrap_or(64);
-            let below = u64::MAX.checked_shr(before_end).unwrap_or(0);
-            let mask = (u64::MAX >> shift) & !below;
-            let word = u64::from_be_bytes(b) | mask;
-            window.copy_from_slice(&word.to_be_bytes());
+            let word = u64::from_ne_bytes(b) | mask.to_be();
+            window.copy_from_slice(&word.to_ne_bytes());
             return;
         }
     }
@@ -184,6 +196,22 @@ mod tests {
         let mut out = [0u8; 1];
         changes_to_packed(&[], 3, false, &mut out);
         assert_eq!(out, [0b1110_0000]);
+    }
+
+    #[test]
+    fn positions_past_the_row_are_ignored() {
+        let mut out = [0xAAu8; 2];
+        changes_to_packed(&[3, 12], 10, true, &mut out);
+        assert_eq!(out, [0b0001_1111, 0b1100_0000]);
+        changes_to_packed(&[12, 3], 10, true, &mut out);
+        assert_eq!(out, [0, 0]);
+        // Long spans take the byte-run path, short ones the word path.
+        let mut long = [0u8; 10];
+        changes_to_packed(&[1, 70, 71, 72], 80, true, &mut long);
+        assert_eq!(
+            long,
+            [0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFD, 0]
+        );
     }
 
     #[test]

@@ -96,10 +96,28 @@ fn decode_run(r: &mut BitReader<'_>, black: bool, columns: u32) -> Result<u32, R
         r.consume(len);
         return Ok(u32::from(value));
     }
-    decode_run_slow(r, len, value, black, columns)
+    if len != 0 && value < RUN_UNCOMPRESSED && u32::from(value) <= columns {
+        // Next most common: one make-up code and a terminating code (white margins, blank
+        // rows). This is exactly the slow path's first two steps.
+        r.consume(len);
+        r.ensure(BLACK_PEEK);
+        let e = if black {
+            BLACK_TABLE[r.peek(BLACK_PEEK) as usize]
+        } else {
+            WHITE_TABLE[r.peek(WHITE_PEEK) as usize]
+        };
+        let (len, term) = (u32::from(e >> 12), e & 0xFFF);
+        if term < 64 && len != 0 {
+            r.consume(len);
+            return Ok(u32::from(value) + u32::from(term));
+        }
+        return decode_run_slow(r, len, term, black, columns, u32::from(value));
+    }
+    decode_run_slow(r, len, value, black, columns, 0)
 }
 
-/// The rest of [`decode_run`]: make-up codes, EOLs, invalid codes, uncompressed entry.
+/// The rest of [`decode_run`]: make-up codes, EOLs, invalid codes, uncompressed entry. `run`
+/// is the length of the make-up codes already taken.
 #[inline(never)]
 fn decode_run_slow(
     r: &mut BitReader<'_>,
@@ -107,8 +125,8 @@ fn decode_run_slow(
     mut value: u16,
     black: bool,
     columns: u32,
+    mut run: u32,
 ) -> Result<u32, RowError> {
-    let mut run = 0u32;
     loop {
         if len == 0 {
             return Err(RowError::InvalidCode);

@@ -2,7 +2,7 @@
 //! and the push interface.
 
 use crate::bits::{reverse_bits_in_place, BitReader};
-use crate::changes::changes_to_packed;
+use crate::changes::fill_valid;
 use crate::decode_row::{decode_1d, decode_2d, row_capacity, RowError, SENTINELS};
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::limits::{Limit, Limits};
@@ -214,7 +214,8 @@ impl Decoder {
     /// # Panics
     /// If `out` is shorter than `Params::row_bytes()`.
     pub fn write_row(&self, out: &mut [u8]) {
-        changes_to_packed(
+        // The decoder's rows are valid change lists: positions below `columns`, in order.
+        fill_valid(
             self.changes(),
             self.params.columns,
             self.params.black_is_1,
