@@ -41,23 +41,44 @@ pub(crate) fn row_capacity(columns: u32) -> usize {
 
 /// A change list under construction in a fixed buffer, from index 1 (see [`row_capacity`]).
 struct Row<'o> {
+    /// The buffer without the room for the sentinels the decoder appends.
     out: &'o mut [u32],
     len: usize,
 }
 
-impl Row<'_> {
+impl<'o> Row<'o> {
+    /// A row in `buffer`, leaving room for the sentinels.
+    fn new(buffer: &'o mut [u32]) -> Self {
+        let room = buffer.len().saturating_sub(SENTINELS);
+        Row {
+            out: &mut buffer[..room],
+            len: 0,
+        }
+    }
+
     /// Records a run boundary at `pos` (boundaries at the row end are implied, not stored).
     #[inline(always)]
     fn boundary(&mut self, pos: u32, columns: u32) -> Result<(), RowError> {
         if pos < columns {
-            // Leave room for the sentinels the decoder appends.
-            if self.len + 1 + SENTINELS >= self.out.len() {
-                return Err(RowError::TooLong);
-            }
+            *self.out.get_mut(self.len + 1).ok_or(RowError::TooLong)? = pos;
             self.len += 1;
-            self.out[self.len] = pos;
         }
         Ok(())
+    }
+
+    /// Records the boundaries of two runs that end before `columns`; false if the row
+    /// has no room (the caller then takes the run-by-run path, which reports it).
+    #[inline(always)]
+    fn two_boundaries(&mut self, first: u32, second: u32) -> bool {
+        match self.out.get_mut(self.len + 1..self.len + 3) {
+            Some(slots) => {
+                slots[0] = first;
+                slots[1] = second;
+                self.len += 2;
+                true
+            }
+            None => false,
+        }
     }
 
     /// The colour of the next run: black after an odd number of boundaries.
@@ -171,7 +192,7 @@ pub(crate) fn decode_1d(
     out: &mut [u32],
 ) -> Result<usize, RowError> {
     let mut br = *r;
-    let mut row = Row { out, len: 0 };
+    let mut row = Row::new(out);
     let result = decode_1d_runs(&mut br, columns, &mut row, r);
     *r = br;
     result.map(|()| row.len)
@@ -195,11 +216,8 @@ fn decode_1d_runs<'a>(
             br.ensure(BLACK_PEEK);
             let e = PAIR_TABLE[br.peek(PAIR_PEEK) as usize];
             let end = a0 + u32::from(e & 63) + u32::from((e >> 6) & 63);
-            if e != 0 && end < columns && row.len + 3 + SENTINELS < row.out.len() {
+            if e != 0 && end < columns && row.two_boundaries(a0 + u32::from(e & 63), end) {
                 br.consume(u32::from(e >> 12));
-                row.out[row.len + 1] = a0 + u32::from(e & 63);
-                row.out[row.len + 2] = end;
-                row.len += 2;
                 a0 = end;
                 continue;
             }
@@ -248,7 +266,7 @@ pub(crate) fn decode_2d(
 ) -> Result<usize, RowError> {
     debug_assert!(reference.len() > SENTINELS);
     let mut br = *r;
-    let mut row = Row { out, len: 0 };
+    let mut row = Row::new(out);
     let result = decode_2d_modes(&mut br, reference, columns, &mut row, r);
     *r = br;
     result.map(|()| row.len)
@@ -286,18 +304,16 @@ fn decode_2d_modes<'a>(
         let len = u32::from(entry >> 4);
         if kind <= MODE_VERTICAL_MAX {
             br.consume(len);
-            // a1 = b1 + kind - 3, within [a0, columns].
-            let a1 = (b1 + u32::from(kind))
-                .checked_sub(3)
-                .filter(|&a1| a1 >= a0 && a1 <= columns)
-                .ok_or(RowError::TooLong)?;
+            // a1 = b1 + kind - 3 must lie within [a0, columns]; one unsigned comparison
+            // checks both ends (a1 below a0, or below 0, wraps to a large offset).
+            let a1 = (b1 + u32::from(kind)).wrapping_sub(3);
+            if a1.wrapping_sub(a0) > columns - a0 {
+                return Err(RowError::TooLong);
+            }
             row.boundary(a1, columns)?;
             a0 = a1;
-            if kind < 3 {
-                j = j.saturating_sub(1);
-            } else {
-                j += 1;
-            }
+            // b1 moves back one change after VL codes (not before the row start), else on.
+            j = (j + 2 * usize::from(kind >= 3)).saturating_sub(1);
         } else if kind == MODE_HORIZONTAL {
             br.consume(len);
             let black = row.next_is_black();
@@ -311,11 +327,8 @@ fn decode_2d_modes<'a>(
             let e = table[br.peek(PAIR_PEEK) as usize];
             let mid = a0 + u32::from(e & 63);
             let end = mid + u32::from((e >> 6) & 63);
-            if e != 0 && end < columns && row.len + 3 + SENTINELS < row.out.len() {
+            if e != 0 && end < columns && row.two_boundaries(mid, end) {
                 br.consume(u32::from(e >> 12));
-                row.out[row.len + 1] = mid;
-                row.out[row.len + 2] = end;
-                row.len += 2;
                 a0 = end;
                 continue;
             }
