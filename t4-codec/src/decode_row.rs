@@ -288,11 +288,12 @@ fn decode_2d_modes<'a>(
     let mut j = 1usize;
     while a0 < columns {
         if row.len != 0 {
-            loop {
-                let b = at(j);
-                if b > a0 || b >= columns {
-                    break;
-                }
+            // b1 is the first change past a0 of the right colour: step over pairs at or
+            // before a0. Past the row end `at` reads `columns`, which is past a0. One step
+            // is common and its need unpredictable, so it is taken without a branch; more
+            // are rare.
+            j += 2 * usize::from(at(j) <= a0);
+            while at(j) <= a0 {
                 j += 2;
             }
         }
