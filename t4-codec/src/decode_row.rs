@@ -56,6 +56,17 @@ impl<'o> Row<'o> {
         }
     }
 
+    /// Moves the row out, leaving an empty one.
+    fn take(&mut self) -> Row<'o> {
+        core::mem::replace(
+            self,
+            Row {
+                out: &mut [],
+                len: 0,
+            },
+        )
+    }
+
     /// Records a run boundary at `pos` (boundaries at the row end are implied, not stored).
     #[inline(always)]
     fn boundary(&mut self, pos: u32, columns: u32) -> Result<(), RowError> {
@@ -132,15 +143,43 @@ fn decode_run(r: &mut BitReader<'_>, black: bool, columns: u32) -> Result<u32, R
             r.consume(len);
             return Ok(u32::from(value) + u32::from(term));
         }
-        return decode_run_slow(r, len, term, black, columns, u32::from(value));
+        return run_slow(r, len, term, black, columns, u32::from(value));
     }
-    decode_run_slow(r, len, value, black, columns, 0)
+    run_slow(r, len, value, black, columns, 0)
+}
+
+/// Calls [`decode_run_slow`] with a copy of the reader: a reference to the hot loops' reader
+/// would make the compiler keep it in memory rather than in registers.
+#[inline(always)]
+fn run_slow(
+    r: &mut BitReader<'_>,
+    len: u32,
+    value: u16,
+    black: bool,
+    columns: u32,
+    run: u32,
+) -> Result<u32, RowError> {
+    let (reader, result) = decode_run_slow(*r, len, value, black, columns, run);
+    *r = reader;
+    result
 }
 
 /// The rest of [`decode_run`]: make-up codes, EOLs, invalid codes, uncompressed entry. `run`
 /// is the length of the make-up codes already taken.
 #[inline(never)]
-fn decode_run_slow(
+fn decode_run_slow<'a>(
+    mut r: BitReader<'a>,
+    len: u32,
+    value: u16,
+    black: bool,
+    columns: u32,
+    run: u32,
+) -> (BitReader<'a>, Result<u32, RowError>) {
+    let result = run_slow_steps(&mut r, len, value, black, columns, run);
+    (r, result)
+}
+
+fn run_slow_steps(
     r: &mut BitReader<'_>,
     mut len: u32,
     mut value: u16,
@@ -237,7 +276,10 @@ fn decode_1d_runs<'a>(
             }
         } else {
             *spill = *br;
-            let result = decode_uncompressed(spill, columns, a0, row);
+            // The row goes by value (and comes back) so that the hot loops' row stays in
+            // registers.
+            let (back, result) = decode_uncompressed(spill, columns, a0, row.take());
+            *row = back;
             // Keep the position even on error: the decoder judges errors by it.
             *br = *spill;
             a0 = result?;
@@ -360,7 +402,10 @@ fn decode_2d_modes<'a>(
             }
             br.consume(10);
             *spill = *br;
-            let result = decode_uncompressed(spill, columns, a0, row);
+            // The row goes by value (and comes back) so that the hot loops' row stays in
+            // registers.
+            let (back, result) = decode_uncompressed(spill, columns, a0, row.take());
+            *row = back;
             // Keep the position even on error: the decoder judges errors by it.
             *br = *spill;
             a0 = result?;
@@ -389,7 +434,17 @@ fn decode_2d_modes<'a>(
 /// `n` < 5 is `n` white pels and one black pel, `000001` is five white pels, and `0^(6+n) 1 T`
 /// leaves uncompressed mode after `n` (< 5) more white pels, `T` giving the next colour.
 #[inline(never)]
-fn decode_uncompressed(
+fn decode_uncompressed<'o>(
+    r: &mut BitReader<'_>,
+    columns: u32,
+    a0: u32,
+    mut row: Row<'o>,
+) -> (Row<'o>, Result<u32, RowError>) {
+    let result = uncompressed_codes(r, columns, a0, &mut row);
+    (row, result)
+}
+
+fn uncompressed_codes(
     r: &mut BitReader<'_>,
     columns: u32,
     mut a0: u32,
