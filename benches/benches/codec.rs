@@ -108,7 +108,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    println!("\ninterleaved timing (11 rounds, median), pages/s:");
+    println!("\ninterleaved timing (11 rounds, median, thread CPU time), pages/s:");
     let mut ratios = Vec::new();
     for (op, mode, contenders) in &mut workloads {
         let secs = interleaved_medians(contenders, 11, Duration::from_millis(80));

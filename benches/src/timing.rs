@@ -4,8 +4,25 @@
 //! other jobs the load can change in between, which skews ratios. Here all implementations
 //! of one comparison are timed in rounds, one batch each per round, in rotating order, and
 //! each one's median over the rounds is used: a load change hits all of them alike.
+//!
+//! The clock is the CPU time of the calling thread where Linux offers it
+//! (`/proc/thread-self/schedstat`), so time the thread spends waiting for a core while other
+//! jobs run is not counted; elsewhere it is wall time. Every contender runs on this thread.
 
 use std::time::{Duration, Instant};
+
+/// Seconds on a clock that advances while this thread runs: its CPU time on Linux, else
+/// wall time since the first call.
+pub fn thread_seconds() -> f64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or_else(
+            || START.get_or_init(Instant::now).elapsed().as_secs_f64(),
+            |ns| ns as f64 / 1e9,
+        )
+}
 
 /// One implementation of a workload: runs the whole page set once per call.
 pub struct Contender<'a> {
@@ -27,10 +44,13 @@ pub fn interleaved_medians(
         .iter_mut()
         .map(|c| {
             std::hint::black_box((c.run)());
-            let t = Instant::now();
+            let t = thread_seconds();
             std::hint::black_box((c.run)());
-            let one = t.elapsed().as_nanos().max(1);
-            u32::try_from(batch.as_nanos().div_ceil(one).clamp(1, 1000)).unwrap_or(1000)
+            let one = (thread_seconds() - t).max(1e-9);
+            let want = batch.as_secs_f64();
+            (1..=1000u32)
+                .find(|&k| f64::from(k) * one >= want)
+                .unwrap_or(1000)
         })
         .collect();
     let mut samples = vec![Vec::with_capacity(rounds); contenders.len()];
@@ -38,11 +58,11 @@ pub fn interleaved_medians(
         for k in 0..contenders.len() {
             let i = (k + round) % contenders.len();
             let c = &mut contenders[i];
-            let t = Instant::now();
+            let t = thread_seconds();
             for _ in 0..calls[i] {
                 std::hint::black_box((c.run)());
             }
-            samples[i].push(t.elapsed().as_secs_f64() / f64::from(calls[i]));
+            samples[i].push((thread_seconds() - t) / f64::from(calls[i]));
         }
     }
     samples.into_iter().map(median).collect()
@@ -60,6 +80,16 @@ fn median(mut v: Vec<f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::median;
+
+    #[test]
+    fn thread_clock_advances_with_work() {
+        let t = super::thread_seconds();
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+        }
+        assert!(super::thread_seconds() > t, "{x}");
+    }
 
     #[test]
     fn median_of_odd_and_even() {
