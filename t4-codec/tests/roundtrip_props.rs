@@ -1,5 +1,6 @@
 //! Property tests: decode(encode(x)) == x for every coding and option, the same rows however
-//! the input is split, and transcoding equal to re-encoding.
+//! the input is split, transcoding equal to re-encoding, and packing rows equal to a pel-by-pel
+//! fill.
 
 #![allow(clippy::cast_possible_truncation, clippy::unwrap_used)]
 
@@ -132,6 +133,39 @@ fn in_polarity(pels: &[u8], params: &Params) -> Vec<u8> {
     };
     clear_padding(&mut v, params.columns);
     v
+}
+
+/// The pels of a change list, one at a time: the colour flips at every listed position
+/// below `columns` (a repeated position flips twice).
+fn naive_fill(changes: &[u32], columns: u32) -> Vec<u8> {
+    let mut out = vec![0u8; (columns as usize).div_ceil(8)];
+    for x in 0..columns {
+        let flips = changes.iter().filter(|&&c| c <= x && c < columns).count();
+        if flips % 2 == 1 {
+            out[x as usize / 8] |= 0x80 >> (x % 8);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Every span shape (inside a word, across words, longer than a word, in the partial last
+    /// word) gives the pels a pel-by-pel fill gives, whatever was in the buffer before.
+    #[test]
+    fn packing_equals_pel_by_pel(
+        columns in 1u32..400,
+        mut changes in proptest::collection::vec(0u32..420, 0..40),
+        junk in any::<u8>(),
+    ) {
+        changes.sort_unstable();
+        // Only non-decreasing lists are change lists; positions past the row are ignored.
+        let mut out = vec![junk; (columns as usize).div_ceil(8) + 3];
+        t4_codec::changes_to_packed(&changes, columns, true, &mut out);
+        let want = naive_fill(&changes, columns);
+        prop_assert_eq!(&out[..want.len()], &want[..]);
+    }
 }
 
 proptest! {
