@@ -191,6 +191,10 @@ pub struct Session {
     pages_started: u32,
     /// Receiving side: the post-page command last answered, while no new data came.
     answered: Option<Fcf>,
+    /// The time of the input being handled.
+    clock: Instant,
+    /// When our line is free: everything queued so far has been sent (by airtime).
+    line_free: Instant,
     outcome: Outcome,
 }
 
@@ -222,6 +226,8 @@ impl Session {
             upcoming: None,
             pages_started: 0,
             answered: None,
+            clock: now,
+            line_free: now,
             outcome: Outcome {
                 completion: Completion::Ok,
                 pages_sent: 0,
@@ -252,6 +258,7 @@ impl Session {
         if matches!(self.state, State::Done) {
             return;
         }
+        self.clock = now;
         match input {
             Input::Frame { bytes, fcs_ok } => {
                 let Ok(frame) = Frame::parse(bytes, self.cfg.bit_order) else {
@@ -273,6 +280,7 @@ impl Session {
 
     /// Runs the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.clock = now;
         while let Some(t) = self.timers.expire(now) {
             if matches!(self.state, State::Done) {
                 return;
@@ -365,40 +373,43 @@ impl Session {
         })
     }
 
+    /// Queues a transmission; returns its airtime. The line is busy until it ends.
     fn send(&mut self, t: Transmit) -> std::time::Duration {
         let d = t.airtime();
+        self.line_free = self.line_free.max(self.clock) + d;
         self.out.push_back(Output::Transmit(t));
         d
     }
 
-    /// Sends a command group and waits T4 (after its airtime) for the response.
-    fn command(&mut self, frames: Vec<Frame>, extra: std::time::Duration, now: Instant) {
-        self.command_with(frames, None, extra, now);
+    /// T4 from the end of everything queued (a response cannot come before that).
+    fn arm_t4(&mut self) {
+        self.timers.set(
+            Timer::T4,
+            self.line_free.max(self.clock) + self.cfg.timeouts.t4,
+        );
+    }
+
+    /// Sends a command group and waits T4 (after everything queued) for the response.
+    fn command(&mut self, frames: Vec<Frame>) {
+        self.command_with(frames, None);
     }
 
     /// As [`command`](Self::command), with a transmission after the frames (TCF).
-    fn command_with(
-        &mut self,
-        frames: Vec<Frame>,
-        tail: Option<Transmit>,
-        extra: std::time::Duration,
-        now: Instant,
-    ) {
-        let mut d = self.send_frames(frames.clone());
+    fn command_with(&mut self, frames: Vec<Frame>, tail: Option<Transmit>) {
+        self.send_frames(frames.clone());
         if let Some(t) = &tail {
-            d += self.send(t.clone());
+            self.send(t.clone());
         }
         self.pending = Some(Pending {
             frames,
             tail,
             tries: 1,
         });
-        self.timers
-            .set(Timer::T4, now + extra + d + self.cfg.timeouts.t4);
+        self.arm_t4();
     }
 
     /// Repeats the pending command (T4 expiry or CRP); false once the tries are used up.
-    fn repeat_command(&mut self, now: Instant) -> bool {
+    fn repeat_command(&mut self) -> bool {
         let Some(p) = self.pending.as_mut() else {
             return false;
         };
@@ -408,11 +419,11 @@ impl Session {
         p.tries += 1;
         let frames = p.frames.clone();
         let tail = p.tail.clone();
-        let mut d = self.send_frames(frames);
+        self.send_frames(frames);
         if let Some(t) = tail {
-            d += self.send(t);
+            self.send(t);
         }
-        self.timers.set(Timer::T4, now + d + self.cfg.timeouts.t4);
+        self.arm_t4();
         true
     }
 
@@ -486,7 +497,7 @@ impl Session {
         frames.push(self.frame(fcf, dis.fif().to_vec()));
         self.our_dis = Some(dis);
         self.state = State::Rx(RxState::AwaitDcs { announcing: true });
-        self.command(frames, std::time::Duration::ZERO, now);
+        self.command(frames);
         if !self.timers.is_set(Timer::T1) {
             self.timers.set(Timer::T1, now + self.cfg.timeouts.t1);
         }

@@ -33,12 +33,24 @@ pub(super) struct RxEcm {
 }
 
 /// A page being received.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(super) struct RxPage {
     coded: Vec<u8>,
     /// Data beyond `Config::max_page_bytes` was dropped.
     overflow: bool,
     ecm: Option<RxEcm>,
+}
+
+/// Sizes only: the data is PHI.
+impl core::fmt::Debug for RxPage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "RxPage [{} octets, ecm {}]",
+            self.coded.len(),
+            self.ecm.is_some()
+        )
+    }
 }
 
 #[derive(Debug)]
@@ -98,8 +110,10 @@ impl Session {
         }
     }
 
+    /// T2 from the end of what we are sending.
     fn await_command(&mut self, now: Instant) {
-        self.timers.set(Timer::T2, now + self.cfg.timeouts.t2);
+        self.timers
+            .set(Timer::T2, self.line_free.max(now) + self.cfg.timeouts.t2);
     }
 
     pub(super) fn rx_frame(&mut self, f: Frame, now: Instant) {
@@ -122,7 +136,7 @@ impl Session {
             Fcf::DIS if matches!(self.rx(), Some(RxState::AwaitDcs { announcing: true })) => {
                 // The polled station repeats DIS: our DTC was lost.
                 self.x = true;
-                if !self.repeat_command(now) {
+                if !self.repeat_command() {
                     self.announce(self.announce_fcf(), now);
                 }
                 return;
@@ -143,6 +157,7 @@ impl Session {
                 && !self.last_response.is_empty())
         {
             self.send_frames(self.last_response.clone());
+            self.await_command(now);
         }
     }
 
@@ -150,8 +165,10 @@ impl Session {
         let Some(dis) = &self.our_dis else { return };
         match Dcs::parse(&f.fif, dis) {
             Ok(dcs) => {
+                // Identification is over: T1 no longer applies; T2 bounds the waits.
                 self.pending = None;
                 self.timers.stop(Timer::T4);
+                self.timers.stop(Timer::T1);
                 self.event(Event::Negotiated(*dcs.mode()));
                 self.dcs = Some(dcs);
                 self.answered = None;
@@ -230,7 +247,7 @@ impl Session {
                     if let Some(p) = self.pending.as_mut() {
                         p.tries = 0;
                     }
-                    self.repeat_command(now);
+                    self.repeat_command();
                 }
             }
             Timer::T2 => {

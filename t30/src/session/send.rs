@@ -8,10 +8,9 @@ use crate::fcf::Fcf;
 use crate::frame::{BitOrder, Frame};
 use crate::outcome::Completion;
 use crate::timer::Timer;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// A page being sent: kept until confirmed, for RTN resends and ECM retransmissions.
-#[derive(Debug)]
 pub(super) struct TxPage {
     number: u32,
     /// The page fitted to the mode (re-encoded if the rate, hence the scan-line padding,
@@ -22,6 +21,19 @@ pub(super) struct TxPage {
     /// MPS, EOM or EOP.
     post: Fcf,
     rtn: u8,
+}
+
+/// Sizes only: the data is PHI.
+impl core::fmt::Debug for TxPage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "TxPage {} [{} octets, {}]",
+            self.number,
+            self.coded.len(),
+            self.post
+        )
+    }
 }
 
 /// What to do once CFR arrives.
@@ -116,14 +128,14 @@ impl Session {
                 self.dcs = Some(dcs);
                 self.remote_dis = Some(dis);
                 self.state = State::Tx(TxState::AwaitCfr(AfterCfr::NextPage));
-                self.send_dcs(now);
+                self.send_dcs();
             }
             Err(_) => self.disconnect(Completion::Incompatible, now),
         }
     }
 
     /// Sends [TSI] DCS + TCF and waits for CFR.
-    fn send_dcs(&mut self, now: Instant) {
+    fn send_dcs(&mut self) {
         let Some(dcs) = &self.dcs else { return };
         let rate = dcs.mode().rate;
         let dcs_frame = self.frame(Fcf::DCS, dcs.fif().to_vec());
@@ -139,13 +151,13 @@ impl Session {
             rate,
             duration: TCF_DURATION,
         };
-        self.command_with(frames, Some(tcf), Duration::ZERO, now);
+        self.command_with(frames, Some(tcf));
     }
 
     pub(super) fn tx_frame(&mut self, f: Frame, now: Instant) {
         let fcf = f.fcf.base();
         if fcf == Fcf::CRP {
-            if !self.repeat_command(now) {
+            if !self.repeat_command() {
                 self.disconnect(Completion::NoResponse, now);
             }
             return;
@@ -173,7 +185,7 @@ impl Session {
             }
             // The receiver repeats DIS: our DCS was lost. Train again (counts as a try).
             (TxState::AwaitCfr(_), Fcf::DIS | Fcf::DTC) => {
-                if !self.repeat_command(now) {
+                if !self.repeat_command() {
                     self.disconnect(Completion::NoResponse, now);
                 }
             }
@@ -189,7 +201,7 @@ impl Session {
                     AfterCfr::NextPage => self.send_next_page(now),
                     AfterCfr::Resend(mut p) => {
                         self.reencode(&mut p);
-                        self.transmit_page(p, now);
+                        self.transmit_page(p);
                     }
                 }
             }
@@ -199,7 +211,7 @@ impl Session {
                     self.disconnect(Completion::TrainingFailed, now);
                     return;
                 }
-                self.send_dcs(now);
+                self.send_dcs();
             }
             (TxState::AwaitPost(_), Fcf::MCF | Fcf::RTP | Fcf::RTN) => {
                 let TxState::AwaitPost(p) =
@@ -290,7 +302,7 @@ impl Session {
             self.disconnect(Completion::BadPageData, now);
             return;
         }
-        self.transmit_page(p, now);
+        self.transmit_page(p);
     }
 
     fn reencode(&self, p: &mut TxPage) {
@@ -302,7 +314,7 @@ impl Session {
         }
     }
 
-    fn transmit_page(&mut self, p: Box<TxPage>, now: Instant) {
+    fn transmit_page(&mut self, p: Box<TxPage>) {
         let Some(mode) = self.mode() else { return };
         if mode.transfer.is_ecm() {
             self.state = State::Tx(TxState::Ecm(TxEcm {
@@ -311,21 +323,21 @@ impl Session {
                 ppr: 0,
                 stage: EcmStage::AwaitPps,
             }));
-            self.send_block(None, now);
+            self.send_block(None);
             return;
         }
         let mut data = p.coded.clone();
         if self.cfg.bit_order == BitOrder::Lsb {
             data.iter_mut().for_each(|b| *b = b.reverse_bits());
         }
-        let d = self.send(Transmit::NonEcm {
+        self.send(Transmit::NonEcm {
             rate: mode.rate,
             data,
         });
         self.event(Event::Phase(Phase::D));
         let post = self.frame(p.post, Vec::new());
         self.state = State::Tx(TxState::AwaitPost(p));
-        self.command(vec![post], d, now);
+        self.command(vec![post]);
     }
 
     /// MCF or RTP (or ECM MCF/ERR at the end of a page).
@@ -336,7 +348,7 @@ impl Session {
             Fcf::MPS if retrain => {
                 self.state = State::Tx(TxState::AwaitCfr(AfterCfr::NextPage));
                 self.event(Event::Phase(Phase::B));
-                self.send_dcs(now);
+                self.send_dcs();
             }
             Fcf::MPS => {
                 self.event(Event::Phase(Phase::C));
@@ -362,7 +374,7 @@ impl Session {
         self.step_down();
         self.state = State::Tx(TxState::AwaitCfr(AfterCfr::Resend(p)));
         self.event(Event::Phase(Phase::B));
-        self.send_dcs(now);
+        self.send_dcs();
     }
 
     pub(super) fn tx_timeout(&mut self, t: Timer, now: Instant) {
@@ -373,11 +385,11 @@ impl Session {
                     if matches!(e.stage, EcmStage::RnrPause) {
                         e.stage = EcmStage::AwaitRr;
                         let rr = self.frame(Fcf::RR, Vec::new());
-                        self.command(vec![rr], Duration::ZERO, now);
+                        self.command(vec![rr]);
                         return;
                     }
                 }
-                if !self.repeat_command(now) {
+                if !self.repeat_command() {
                     self.disconnect(Completion::NoResponse, now);
                 }
             }
@@ -388,7 +400,7 @@ impl Session {
     // ----- ECM -----
 
     /// Sends the current block's frames (all, or those in `map`), 3 RCP, then PPS.
-    fn send_block(&mut self, map: Option<FrameMap>, now: Instant) {
+    fn send_block(&mut self, map: Option<FrameMap>) {
         let (Some(mode), x) = (self.mode(), self.x) else {
             return;
         };
@@ -427,13 +439,13 @@ impl Session {
             counter(count - 1),
         ];
         e.stage = EcmStage::AwaitPps;
-        let burst = self.send(Transmit::Frames {
+        self.send(Transmit::Frames {
             carrier: Carrier::Fast(mode.rate),
             frames,
         });
         let pps = self.frame(Fcf::PPS, pps_fif);
         self.event(Event::Phase(Phase::D));
-        self.command(vec![pps], burst, now);
+        self.command(vec![pps]);
     }
 
     fn ecm_response(&mut self, f: &Frame, now: Instant) {
@@ -467,9 +479,9 @@ impl Session {
                     _ => return,
                 };
                 if ppr < 4 {
-                    self.send_block(Some(map), now);
+                    self.send_block(Some(map));
                 } else {
-                    self.continue_or_give_up(map, now);
+                    self.continue_or_give_up(map);
                 }
             }
             (Some(Fcf::MCF), Fcf::RNR) => {
@@ -496,7 +508,7 @@ impl Session {
                 self.outcome.retrains += 1;
                 self.dcs = Some(*dcs);
                 self.stop_waiting();
-                self.send_block(Some(map), now);
+                self.send_block(Some(map));
             }
             (Some(Fcf::ERR), Fcf::ERR) => {
                 self.outcome.blocks_given_up += 1;
@@ -507,7 +519,7 @@ impl Session {
     }
 
     /// After the fourth PPR for a block: CTC at the next lower rate, or EOR at the lowest.
-    fn continue_or_give_up(&mut self, map: FrameMap, now: Instant) {
+    fn continue_or_give_up(&mut self, map: FrameMap) {
         let before = self.dcs.clone();
         if self.step_down() {
             let lower = std::mem::replace(&mut self.dcs, before);
@@ -518,7 +530,7 @@ impl Session {
                     dcs: Box::new(lower),
                 };
                 let ctc = self.frame(Fcf::CTC, fif);
-                self.command(vec![ctc], Duration::ZERO, now);
+                self.command(vec![ctc]);
                 return;
             }
         }
@@ -534,7 +546,7 @@ impl Session {
             e.page.post
         };
         let eor = self.frame(Fcf::EOR, vec![post.with_x(x).0]);
-        self.command(vec![eor], Duration::ZERO, now);
+        self.command(vec![eor]);
     }
 
     fn frame_size(&self) -> usize {
@@ -558,7 +570,7 @@ impl Session {
         e.ppr = 0;
         if (e.block + 1) * fs * MAX_FRAMES < e.page.coded.len() {
             e.block += 1;
-            self.send_block(None, now);
+            self.send_block(None);
             return;
         }
         let State::Tx(TxState::Ecm(e)) =

@@ -1,0 +1,555 @@
+//! Two sessions back to back over an emulated line: every role, both modes, every coding,
+//! and the failure paths.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{text_page, Fate, Pair, SharedSink, Side};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use t30::caps::{EcmCoding, NonEcmCoding, Transfer};
+use t30::{
+    Carrier, Completion, Config, Event, Fcf, Identity, MemorySource, Page, Rate, Resolution,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Coding {
+    Mh,
+    Mr,
+    Mmr,
+}
+
+fn limit_coding(cfg: &mut Config, coding: Coding) {
+    cfg.capabilities.mr = coding != Coding::Mh;
+    cfg.capabilities.mmr = coding == Coding::Mmr;
+}
+
+fn pages(n: u64, resolution: Resolution) -> Vec<Page> {
+    (0..n)
+        .map(|i| text_page(i + 1, 1728, 400, resolution))
+        .collect()
+}
+
+fn sender(calling: bool, pages: Vec<Page>, ecm: bool, coding: Coding) -> Config {
+    let mut c = Config::sender(calling, Box::new(MemorySource::new(pages)));
+    c.ecm = ecm;
+    c.identity = Identity::new("+1 555 0100").unwrap();
+    limit_coding(&mut c, coding);
+    c
+}
+
+fn receiver(calling: bool, sink: &SharedSink) -> Config {
+    let mut c = Config::receiver(calling, Box::new(sink.clone()));
+    c.identity = Identity::new("+1 555 0199").unwrap();
+    c
+}
+
+fn outcome(s: &t30::Session) -> t30::Outcome {
+    s.outcome().cloned().expect("session finished")
+}
+
+/// Runs a plain transfer and checks every page arrived pixel-identical.
+fn transfer(ecm: bool, coding: Coding, n: u64) -> Pair {
+    let sink = SharedSink::default();
+    let sent = pages(n, Resolution::Fine);
+    let mut pair = Pair::new(
+        sender(true, sent.clone(), ecm, coding),
+        receiver(false, &sink),
+    );
+    pair.drive();
+    let (a, b) = (outcome(&pair.a), outcome(&pair.b));
+    assert_eq!(a.completion, Completion::Ok, "sender {a:?}");
+    assert_eq!(b.completion, Completion::Ok, "receiver {b:?}");
+    assert_eq!((a.pages_sent, b.pages_received), (n as u32, n as u32));
+    let got = sink.pages.lock().unwrap();
+    for (s, r) in sent.iter().zip(got.iter()) {
+        assert_eq!(r.page.data, s.data, "page {} differs", r.number);
+        assert_eq!(r.bad_rows, 0);
+    }
+    let mode = a.mode.unwrap();
+    let want = match (ecm, coding) {
+        (false, Coding::Mh) => Transfer::NonEcm(NonEcmCoding::Mh),
+        (false, _) => Transfer::NonEcm(NonEcmCoding::Mr),
+        (true, Coding::Mh) => Transfer::Ecm {
+            coding: EcmCoding::Mh,
+            frame_size: t30::caps::FrameSize::Octets256,
+        },
+        (true, Coding::Mr) => Transfer::Ecm {
+            coding: EcmCoding::Mr,
+            frame_size: t30::caps::FrameSize::Octets256,
+        },
+        (true, Coding::Mmr) => Transfer::Ecm {
+            coding: EcmCoding::Mmr,
+            frame_size: t30::caps::FrameSize::Octets256,
+        },
+    };
+    assert_eq!(mode.transfer, want);
+    assert_eq!(mode.rate, Rate::V17_14400);
+    // The receiver learnt the sender's TSI.
+    assert_eq!(b.remote.reveal(), "+1 555 0100");
+    assert_eq!(a.remote.reveal(), "+1 555 0199");
+    pair
+}
+
+#[test]
+fn non_ecm_mh_one_page() {
+    let pair = transfer(false, Coding::Mh, 1);
+    assert_eq!(pair.count_sent(Side::A, Fcf::EOP), 1);
+    assert_eq!(pair.count_sent(Side::A, Fcf::DCN), 1);
+}
+
+#[test]
+fn non_ecm_mr_three_pages_with_mps() {
+    let pair = transfer(false, Coding::Mr, 3);
+    assert_eq!(pair.count_sent(Side::A, Fcf::MPS), 2);
+    assert_eq!(pair.count_sent(Side::A, Fcf::EOP), 1);
+    assert_eq!(pair.count_sent(Side::B, Fcf::MCF), 3);
+}
+
+#[test]
+fn ecm_mh_mr_mmr() {
+    for coding in [Coding::Mh, Coding::Mr, Coding::Mmr] {
+        let pair = transfer(true, coding, 2);
+        assert_eq!(pair.count_sent(Side::A, Fcf::PPS), 2, "{coding:?}");
+        assert_eq!(pair.count_sent(Side::A, Fcf::RCP), 6, "{coding:?}");
+    }
+}
+
+#[test]
+fn ecm_page_of_several_blocks() {
+    // A dense page: more than 64 KiB of MH data, so PPS-NULL separates blocks.
+    let sink = SharedSink::default();
+    let mut page = Page::blank(1728, 2000, Resolution::Fine);
+    for (i, b) in page.data.iter_mut().enumerate() {
+        *b = if (i / 216 + i) % 3 == 0 { 0x55 } else { 0x0F };
+    }
+    let mut pair = Pair::new(
+        sender(true, vec![page.clone()], true, Coding::Mh),
+        receiver(false, &sink),
+    );
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::Ok);
+    let nulls = pair
+        .sent
+        .iter()
+        .filter(|(_, s, f)| *s == Side::A && f.fcf.base() == Fcf::PPS && f.fif[0] == 0)
+        .count();
+    assert!(nulls >= 1, "PPS-NULL expected");
+    assert_eq!(sink.pages.lock().unwrap()[0].page.data, page.data);
+}
+
+#[test]
+fn eom_when_the_resolution_changes() {
+    let sink = SharedSink::default();
+    let sent = vec![
+        text_page(1, 1728, 300, Resolution::Fine),
+        text_page(2, 1728, 150, Resolution::Standard),
+    ];
+    let mut pair = Pair::new(
+        sender(true, sent.clone(), false, Coding::Mr),
+        receiver(false, &sink),
+    );
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::Ok);
+    assert_eq!(pair.count_sent(Side::A, Fcf::EOM), 1);
+    assert_eq!(pair.count_sent(Side::A, Fcf::DCS), 2);
+    assert_eq!(pair.count_sent(Side::B, Fcf::DIS), 2);
+    let got = sink.pages.lock().unwrap();
+    assert_eq!(got[1].mode.resolution, Resolution::Standard);
+    assert_eq!(got[1].page.data, sent[1].data);
+}
+
+#[test]
+fn polling_swaps_roles() {
+    // The caller polls (DTC); the answering station has the document.
+    let sink = SharedSink::default();
+    let sent = pages(2, Resolution::Fine);
+    let mut pair = Pair::new(
+        receiver(true, &sink),
+        sender(false, sent.clone(), true, Coding::Mmr),
+    );
+    pair.drive();
+    let (a, b) = (outcome(&pair.a), outcome(&pair.b));
+    assert_eq!(
+        (a.completion, b.completion),
+        (Completion::Ok, Completion::Ok)
+    );
+    assert_eq!((a.pages_received, b.pages_sent), (2, 2));
+    assert_eq!(pair.count_sent(Side::A, Fcf::DTC), 1);
+    assert_eq!(pair.count_sent(Side::A, Fcf::CIG), 1);
+    assert_eq!(pair.count_sent(Side::B, Fcf::DCS), 1);
+    assert_eq!(sink.pages.lock().unwrap()[1].page.data, sent[1].data);
+}
+
+#[test]
+fn polling_a_station_with_nothing_ends_cleanly() {
+    let sink = SharedSink::default();
+    let mut pair = Pair::new(
+        receiver(true, &sink),
+        receiver(false, &SharedSink::default()),
+    );
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::NothingToPoll);
+    assert_eq!(outcome(&pair.b).completion, Completion::UnexpectedDcn);
+}
+
+#[test]
+fn ftt_steps_down_the_fallback_list() {
+    let sink = SharedSink::default();
+    let mut pair = Pair::new(
+        sender(true, pages(1, Resolution::Fine), false, Coding::Mr),
+        receiver(false, &sink),
+    );
+    pair.train_max_bps = 9600;
+    pair.drive();
+    let a = outcome(&pair.a);
+    assert_eq!(a.completion, Completion::Ok);
+    // 14400 and 12000 fail; 9600 V.17 trains.
+    assert_eq!(a.mode.unwrap().rate, Rate::V17_9600);
+    assert_eq!(a.retrains, 2);
+    assert_eq!(pair.count_sent(Side::B, Fcf::FTT), 2);
+}
+
+#[test]
+fn ftt_at_the_lowest_rate_fails_training() {
+    let sink = SharedSink::default();
+    let mut pair = Pair::new(
+        sender(true, pages(1, Resolution::Fine), false, Coding::Mr),
+        receiver(false, &sink),
+    );
+    pair.train_max_bps = 0;
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::TrainingFailed);
+    assert_eq!(pair.count_sent(Side::B, Fcf::FTT), 8);
+}
+
+#[test]
+fn rtn_retrains_and_resends_the_page() {
+    let sink = SharedSink::default();
+    let sent = pages(1, Resolution::Fine);
+    let mut pair = Pair::new(
+        sender(true, sent.clone(), false, Coding::Mh),
+        receiver(false, &sink),
+    );
+    let mut first = true;
+    // Ruin the first transmission of the page: garbage after the first rows.
+    pair.data_hook = Some(Box::new(move |_, data: &mut Vec<u8>| {
+        if first {
+            first = false;
+            let n = data.len();
+            for b in &mut data[200..n - 20] {
+                *b = 0xA5;
+            }
+        }
+    }));
+    pair.drive();
+    let a = outcome(&pair.a);
+    assert_eq!(a.completion, Completion::Ok);
+    assert_eq!(pair.count_sent(Side::B, Fcf::RTN), 1);
+    assert_eq!(a.retrains, 1);
+    assert_eq!(a.mode.unwrap().rate, Rate::V17_12000);
+    assert_eq!(sink.pages.lock().unwrap()[0].page.data, sent[0].data);
+}
+
+#[test]
+fn rtn_every_time_ends_with_page_rejected() {
+    let sink = SharedSink::default();
+    let mut pair = Pair::new(
+        sender(true, pages(1, Resolution::Fine), false, Coding::Mh),
+        receiver(false, &sink),
+    );
+    pair.data_hook = Some(Box::new(|_, data: &mut Vec<u8>| {
+        data.iter_mut().for_each(|b| *b = 0xA5)
+    }));
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::PageRejected);
+    assert_eq!(pair.count_sent(Side::B, Fcf::RTN), 4);
+    assert_eq!(outcome(&pair.b).pages_received, 0);
+}
+
+#[test]
+fn ppr_resends_only_the_missing_frames() {
+    let sink = SharedSink::default();
+    let sent = pages(1, Resolution::Fine);
+    let mut pair = Pair::new(
+        sender(true, sent.clone(), true, Coding::Mr),
+        receiver(false, &sink),
+    );
+    let mut seen = std::collections::HashSet::new();
+    // Lose frames 1 and 3 the first time they are sent.
+    pair.hook = Some(Box::new(move |_, f, _| {
+        if f.fcf == Fcf::FCD && matches!(f.fif[0].reverse_bits(), 1 | 3) && seen.insert(f.fif[0]) {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    }));
+    pair.drive();
+    let a = outcome(&pair.a);
+    assert_eq!(a.completion, Completion::Ok);
+    assert_eq!(a.ecm_retransmissions, 2);
+    assert_eq!(pair.count_sent(Side::B, Fcf::PPR), 1);
+    let ppr = pair
+        .sent
+        .iter()
+        .find(|(_, _, f)| f.fcf.base() == Fcf::PPR)
+        .unwrap();
+    assert_eq!(ppr.2.fif.len(), 32);
+    assert_eq!(sink.pages.lock().unwrap()[0].page.data, sent[0].data);
+}
+
+#[test]
+fn four_pprs_lead_to_ctc_and_a_lower_rate() {
+    let sink = SharedSink::default();
+    let sent = pages(1, Resolution::Fine);
+    let mut pair = Pair::new(
+        sender(true, sent.clone(), true, Coding::Mr),
+        receiver(false, &sink),
+    );
+    // Frame 2 never survives above 12000 bit/s.
+    pair.hook = Some(Box::new(|_, f, carrier| match carrier {
+        Carrier::Fast(r)
+            if r.bps() > 12000 && f.fcf == Fcf::FCD && f.fif[0].reverse_bits() == 2 =>
+        {
+            Fate::Drop
+        }
+        _ => Fate::Deliver,
+    }));
+    pair.drive();
+    let a = outcome(&pair.a);
+    assert_eq!(a.completion, Completion::Ok);
+    assert_eq!(pair.count_sent(Side::B, Fcf::PPR), 4);
+    assert_eq!(pair.count_sent(Side::A, Fcf::CTC), 1);
+    assert_eq!(pair.count_sent(Side::B, Fcf::CTR), 1);
+    assert_eq!(a.mode.unwrap().rate, Rate::V17_12000);
+    assert_eq!(sink.pages.lock().unwrap()[0].page.data, sent[0].data);
+}
+
+#[test]
+fn eor_at_the_lowest_rate_gives_up_the_block() {
+    let sink = SharedSink::default();
+    let mut cfg = sender(
+        true,
+        vec![text_page(1, 1728, 100, Resolution::Standard)],
+        true,
+        Coding::Mmr,
+    );
+    cfg.max_rate = Rate::V27ter2400;
+    let mut pair = Pair::new(cfg, receiver(false, &sink));
+    pair.hook = Some(Box::new(|_, f, _| {
+        if f.fcf == Fcf::FCD && f.fif[0] == 0 {
+            Fate::Corrupt
+        } else {
+            Fate::Deliver
+        }
+    }));
+    pair.drive();
+    let (a, b) = (outcome(&pair.a), outcome(&pair.b));
+    assert_eq!(a.completion, Completion::Ok);
+    assert_eq!(pair.count_sent(Side::B, Fcf::PPR), 4);
+    assert_eq!(pair.count_sent(Side::A, Fcf::EOR), 1);
+    assert_eq!(pair.count_sent(Side::B, Fcf::ERR), 1);
+    assert_eq!((a.blocks_given_up, b.blocks_given_up), (1, 1));
+}
+
+#[test]
+fn rnr_loop_ends_at_t5() {
+    let sink = SharedSink::default();
+    sink.busy.store(true, Ordering::SeqCst);
+    let mut pair = Pair::new(
+        sender(true, pages(1, Resolution::Fine), true, Coding::Mmr),
+        receiver(false, &sink),
+    );
+    pair.drive();
+    let a = outcome(&pair.a);
+    assert_eq!(a.completion, Completion::RnrTimeout);
+    let rr = pair.count_sent(Side::A, Fcf::RR);
+    assert!(rr >= 10, "RR sent {rr} times");
+    assert_eq!(pair.count_sent(Side::B, Fcf::RNR), rr + 1);
+    // The first RNR starts T5 (60 s); the session ends then, not before.
+    let first_rnr = pair
+        .sent
+        .iter()
+        .find(|(_, _, f)| f.fcf.base() == Fcf::RNR)
+        .unwrap()
+        .0;
+    let dcn = pair
+        .sent
+        .iter()
+        .find(|(_, s, f)| *s == Side::A && f.fcf.base() == Fcf::DCN)
+        .unwrap()
+        .0;
+    assert!(
+        dcn >= first_rnr + Duration::from_secs(60) && dcn < first_rnr + Duration::from_secs(62)
+    );
+}
+
+#[test]
+fn rnr_then_ready_completes() {
+    let sink = SharedSink::default();
+    sink.busy.store(true, Ordering::SeqCst);
+    let busy = sink.busy.clone();
+    let mut pair = Pair::new(
+        sender(true, pages(1, Resolution::Fine), true, Coding::Mmr),
+        receiver(false, &sink),
+    );
+    let mut rrs = 0;
+    pair.hook = Some(Box::new(move |_, f, _| {
+        if f.fcf.base() == Fcf::RR {
+            rrs += 1;
+            if rrs == 3 {
+                busy.store(false, Ordering::SeqCst);
+            }
+        }
+        Fate::Deliver
+    }));
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::Ok);
+    assert_eq!(pair.count_sent(Side::A, Fcf::RR), 3);
+    assert_eq!(sink.pages.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn missing_responses_end_in_dcn_after_three_tries() {
+    let sink = SharedSink::default();
+    let mut pair = Pair::new(
+        sender(true, pages(1, Resolution::Fine), false, Coding::Mr),
+        receiver(false, &sink),
+    );
+    // Every MCF is lost.
+    pair.hook = Some(Box::new(|_, f, _| {
+        if f.fcf.base() == Fcf::MCF {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    }));
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::NoResponse);
+    assert_eq!(pair.count_sent(Side::A, Fcf::EOP), 3);
+    assert_eq!(pair.count_sent(Side::A, Fcf::DCN), 1);
+    // The receiver answered each repeat and then saw the DCN; it has the page.
+    assert_eq!(pair.count_sent(Side::B, Fcf::MCF), 3);
+    assert_eq!(outcome(&pair.b).pages_received, 1);
+}
+
+#[test]
+fn no_dis_ends_after_t1() {
+    let mut pair = Pair::new(
+        sender(true, pages(1, Resolution::Fine), true, Coding::Mmr),
+        receiver(false, &SharedSink::default()),
+    );
+    pair.hook = Some(Box::new(|_, _, _| Fate::Drop));
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::NoDis);
+    assert_eq!(outcome(&pair.b).completion, Completion::NoDcs);
+    // The answering side repeated DIS every T4 until T1.
+    let dis = pair.count_sent(Side::B, Fcf::DIS);
+    assert!((6..=9).contains(&dis), "{dis} DIS");
+}
+
+#[test]
+fn crp_repeats_a_damaged_command() {
+    let sink = SharedSink::default();
+    let mut pair = Pair::new(
+        sender(true, pages(2, Resolution::Fine), false, Coding::Mr),
+        receiver(false, &sink),
+    );
+    let mut done = false;
+    pair.hook = Some(Box::new(move |_, f, _| {
+        if f.fcf.base() == Fcf::MPS && !done {
+            done = true;
+            Fate::Corrupt
+        } else {
+            Fate::Deliver
+        }
+    }));
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::Ok);
+    assert_eq!(pair.count_sent(Side::B, Fcf::CRP), 1);
+    assert_eq!(pair.count_sent(Side::A, Fcf::MPS), 2);
+    assert_eq!(sink.pages.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn contradictory_dcs_gets_a_clean_dcn() {
+    use t30::{BitOrder, Frame, Input, Output, Transmit};
+    let sink = SharedSink::default();
+    let start = std::time::Instant::now();
+    let mut rx = t30::Session::new(receiver(false, &sink), start).unwrap();
+    while rx.poll_output().is_some() {}
+    // DCS asking for T.6 without ECM (bit 31 set, bit 27 clear): receive, V.17 14400, fine.
+    let fif = [0x00, 0x46, 0x1e, 0x02];
+    let dcs = Frame::new(Fcf::DCS.with_x(true), fif.to_vec(), true);
+    let now = start + Duration::from_secs(2);
+    rx.handle_input(
+        Input::Frame {
+            bytes: &dcs.to_bytes(BitOrder::T30),
+            fcs_ok: true,
+        },
+        now,
+    );
+    let mut sent_dcn = false;
+    while let Some(o) = rx.poll_output() {
+        if let Output::Transmit(Transmit::Frames { frames, .. }) = o {
+            sent_dcn |= frames.iter().any(|f| f.fcf.base() == Fcf::DCN);
+        }
+    }
+    assert!(sent_dcn);
+    assert_eq!(
+        rx.outcome().map(|o| o.completion),
+        Some(Completion::InvalidDcs(t30::DcsError::NeedsEcm(31)))
+    );
+    assert_eq!(rx.poll_timeout(), None);
+}
+
+#[test]
+fn seeded_loss_and_corruption() {
+    for seed in 1..=12 {
+        for ecm in [true, false] {
+            let sink = SharedSink::default();
+            let sent = pages(2, Resolution::Fine);
+            let mut pair = Pair::new(
+                sender(true, sent.clone(), ecm, Coding::Mmr),
+                receiver(false, &sink),
+            );
+            pair.rng = common::Rng::new(seed);
+            pair.loss = 0.03;
+            pair.corrupt = 0.03;
+            pair.drive();
+            let (a, b) = (outcome(&pair.a), outcome(&pair.b));
+            // Both ends always finish; with 3 % loss the call normally succeeds.
+            assert!(pair.a.is_done() && pair.b.is_done());
+            if a.completion == Completion::Ok {
+                assert_eq!(a.pages_sent, 2, "seed {seed} ecm {ecm}");
+                assert_eq!(b.pages_received, 2, "seed {seed} ecm {ecm}");
+                if ecm {
+                    let got = sink.pages.lock().unwrap();
+                    for (s, r) in sent.iter().zip(got.iter()) {
+                        assert_eq!(r.page.data, s.data, "seed {seed}");
+                    }
+                }
+            } else {
+                eprintln!(
+                    "seed {seed} ecm {ecm}: {:?} / {:?}",
+                    a.completion, b.completion
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn events_report_phases_and_identity_redacted() {
+    let pair = transfer(true, Coding::Mmr, 1);
+    let log = format!("{:?}", pair.events);
+    assert!(!log.contains("555"), "identity leaked: {log}");
+    assert!(pair
+        .events
+        .iter()
+        .any(|(s, e)| *s == Side::B && matches!(e, Event::PageReceived { number: 1, .. })));
+    assert!(pair
+        .events
+        .iter()
+        .any(|(s, e)| *s == Side::A && matches!(e, Event::Negotiated(_))));
+}
