@@ -1229,14 +1229,16 @@ mod tests {
 
     #[test]
     fn negotiation_picks_best_common_mode() {
-        let mut remote = Capabilities::default();
-        remote.modems = Modems {
-            v27ter: true,
-            v29: true,
-            v17: false,
+        let remote = Capabilities {
+            modems: Modems {
+                v27ter: true,
+                v29: true,
+                v17: false,
+            },
+            mmr: false,
+            resolutions: Resolutions::STANDARD.with(Resolution::Fine),
+            ..Capabilities::default()
         };
-        remote.mmr = false;
-        remote.resolutions = Resolutions::STANDARD.with(Resolution::Fine);
         let dis = Dis::from_capabilities(&remote);
         let pref = Preferences {
             max_rate: Rate::V17_14400,

@@ -1,6 +1,6 @@
 //! Two sessions back to back over an emulated line: every role, both modes, every coding,
 //! and the failure paths.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 
 mod common;
 

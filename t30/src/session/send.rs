@@ -104,6 +104,11 @@ impl Session {
         }
     }
 
+    /// Takes the sending state out, leaving `AwaitDis` until the caller sets the next one.
+    fn take_tx(&mut self) -> Option<TxState> {
+        self.tx().map(|t| std::mem::replace(t, TxState::AwaitDis))
+    }
+
     /// A DIS (or DTC) arrived and we are the one to send: negotiate and train.
     pub(super) fn start_send(&mut self, dis: Dis, now: Instant) {
         self.timers.stop(Timer::T1);
@@ -166,9 +171,22 @@ impl Session {
             self.disconnect(Completion::ProcedureInterrupt, now);
             return;
         }
-        let Some(state) = self.tx() else { return };
-        match (state, fcf) {
-            (TxState::AwaitDis, Fcf::DIS) => {
+        #[derive(PartialEq)]
+        enum At {
+            Dis,
+            Cfr,
+            Post,
+            Ecm,
+        }
+        let at = match self.tx() {
+            Some(TxState::AwaitDis) => At::Dis,
+            Some(TxState::AwaitCfr(_)) => At::Cfr,
+            Some(TxState::AwaitPost(_)) => At::Post,
+            Some(TxState::Ecm(_)) => At::Ecm,
+            None => return,
+        };
+        match (at, fcf) {
+            (At::Dis, Fcf::DIS) => {
                 self.x = true;
                 let Ok(dis) = Dis::from_fif(&f.fif) else {
                     return;
@@ -184,15 +202,11 @@ impl Session {
                 }
             }
             // The receiver repeats DIS: our DCS was lost. Train again (counts as a try).
-            (TxState::AwaitCfr(_), Fcf::DIS | Fcf::DTC) => {
-                if !self.repeat_command() {
-                    self.disconnect(Completion::NoResponse, now);
-                }
+            (At::Cfr, Fcf::DIS | Fcf::DTC) if !self.repeat_command() => {
+                self.disconnect(Completion::NoResponse, now);
             }
-            (TxState::AwaitCfr(_), Fcf::CFR) => {
-                let TxState::AwaitCfr(next) =
-                    std::mem::replace(self.tx().expect("tx"), TxState::AwaitDis)
-                else {
+            (At::Cfr, Fcf::CFR) => {
+                let Some(TxState::AwaitCfr(next)) = self.take_tx() else {
                     return;
                 };
                 self.stop_waiting();
@@ -205,7 +219,7 @@ impl Session {
                     }
                 }
             }
-            (TxState::AwaitCfr(_), Fcf::FTT) => {
+            (At::Cfr, Fcf::FTT) => {
                 self.outcome.retrains += 1;
                 if !self.step_down() {
                     self.disconnect(Completion::TrainingFailed, now);
@@ -213,10 +227,8 @@ impl Session {
                 }
                 self.send_dcs();
             }
-            (TxState::AwaitPost(_), Fcf::MCF | Fcf::RTP | Fcf::RTN) => {
-                let TxState::AwaitPost(p) =
-                    std::mem::replace(self.tx().expect("tx"), TxState::AwaitDis)
-                else {
+            (At::Post, Fcf::MCF | Fcf::RTP | Fcf::RTN) => {
+                let Some(TxState::AwaitPost(p)) = self.take_tx() else {
                     return;
                 };
                 self.stop_waiting();
@@ -226,7 +238,7 @@ impl Session {
                     self.page_confirmed(&p, fcf == Fcf::RTP, now);
                 }
             }
-            (TxState::Ecm(_), _) => self.ecm_response(&f, now),
+            (At::Ecm, _) => self.ecm_response(&f, now),
             _ => {}
         }
     }

@@ -1,6 +1,12 @@
 //! A quinn-proto style `Pair`: two sessions back to back over an emulated line in
 //! simulated time, with seeded loss and corruption and per-frame fault injection.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::type_complexity
+)]
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
