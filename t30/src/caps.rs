@@ -1012,7 +1012,33 @@ impl Dcs {
     pub fn with_rate(&self, rate: Rate, dis: &Dis) -> Result<Dcs, DcsError> {
         let mut mode = self.mode;
         mode.rate = rate;
-        Dcs::from_mode(mode, dis)
+        Dcs::from_mode(mode, dis)?.with_sub_sid(self.has_sub(), self.has_sid(), dis)
+    }
+
+    /// The same DCS announcing a SUB frame (bit 49) and/or a SID frame (bit 50).
+    ///
+    /// # Errors
+    /// [`DcsError::NotOffered`] if the DIS does not offer subaddressing or passwords.
+    pub fn with_sub_sid(&self, sub: bool, sid: bool, dis: &Dis) -> Result<Dcs, DcsError> {
+        let mut bits = self.bits.clone();
+        bits.set(49, sub);
+        bits.set(50, sid);
+        bits.finish(3);
+        check_against(&self.mode, &bits, dis)?;
+        Ok(Dcs {
+            mode: self.mode,
+            bits,
+        })
+    }
+
+    /// True if the DCS announces a SUB frame (bit 49).
+    pub fn has_sub(&self) -> bool {
+        self.bits.get(49)
+    }
+
+    /// True if the DCS announces a SID frame (bit 50).
+    pub fn has_sid(&self) -> bool {
+        self.bits.get(50)
     }
 
     /// The CTC FIF: DCS octets 1 and 2 (bits 1-16, the rate among them).
@@ -1134,6 +1160,9 @@ fn check_against(m: &Mode, b: &Bits, dis: &Dis) -> Result<(), DcsError> {
     }
     if b.get(49) && !c.subaddress {
         return Err(DcsError::NotOffered("subaddressing"));
+    }
+    if b.get(50) && !c.password {
+        return Err(DcsError::NotOffered("sender identification (password)"));
     }
     Ok(())
 }

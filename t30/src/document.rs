@@ -178,6 +178,8 @@ pub struct ReceivedPage {
     pub mode: Mode,
     /// The sender's identity (TSI, or CSI when we polled), redacted in `Debug`.
     pub remote: Identity,
+    /// The subaddress (SUB) the sender gave, empty if none; redacted in `Debug`.
+    pub subaddress: Identity,
 }
 
 /// Where a receiving session puts pages.

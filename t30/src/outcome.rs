@@ -104,4 +104,6 @@ pub struct Outcome {
     pub blocks_given_up: u32,
     /// The remote's identity (CSI, TSI or CIG); redacted in `Debug`.
     pub remote: Identity,
+    /// The subaddress (SUB) the sender gave, for routing; empty if none. Redacted.
+    pub subaddress: Identity,
 }

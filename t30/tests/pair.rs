@@ -597,3 +597,34 @@ fn events_report_phases_and_identity_redacted() {
         .iter()
         .any(|(s, e)| *s == Side::A && matches!(e, Event::Negotiated(_))));
 }
+
+#[test]
+fn subaddress_and_password_only_when_offered() {
+    for offered in [true, false] {
+        let sink = SharedSink::default();
+        let mut tx = sender(true, pages(1, Resolution::Fine), true, Coding::Mmr);
+        tx.subaddress = Some(Identity::new("4711").unwrap());
+        tx.password = Some(Identity::new("1234").unwrap());
+        let mut rx = receiver(false, &sink);
+        rx.capabilities.subaddress = offered;
+        rx.capabilities.password = offered;
+        let mut pair = Pair::new(tx, rx);
+        pair.drive();
+        assert_eq!(outcome(&pair.a).completion, Completion::Ok);
+        let n = usize::from(offered);
+        assert_eq!(pair.count_sent(Side::A, Fcf::SUB), n);
+        assert_eq!(pair.count_sent(Side::A, Fcf::SID), n);
+        let dcs = pair
+            .sent
+            .iter()
+            .find(|(_, _, f)| f.fcf.base() == Fcf::DCS)
+            .unwrap();
+        // DCS bits 49 and 50: octet 7, 0x80 and 0x40 in T.30 notation.
+        let bits = dcs.2.fif.get(6).copied().unwrap_or(0) & 0xC0;
+        assert_eq!(bits, if offered { 0xC0 } else { 0 });
+        let got = sink.pages.lock().unwrap();
+        let want = if offered { "4711" } else { "" };
+        assert_eq!(got[0].subaddress.reveal(), want);
+        assert_eq!(outcome(&pair.b).subaddress.reveal(), want);
+    }
+}

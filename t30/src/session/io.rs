@@ -209,3 +209,35 @@ pub enum Output {
     /// Tell the application.
     Event(Event),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tcf_judged_from_bytes() {
+        // 1.5 s at 9600 bit/s is 1800 octets; one damaged octet in the middle leaves
+        // 900 clean octets (0.75 s) as the longest run.
+        let mut tcf = vec![0u8; 1800];
+        let t = Training::from_bytes(&tcf, Rate::V29_9600);
+        assert_eq!(t.duration, Duration::from_millis(1500));
+        assert_eq!(t.longest_zero_run, Duration::from_millis(1500));
+        tcf[899] = 0x10;
+        let t = Training::from_bytes(&tcf, Rate::V29_9600);
+        assert_eq!(t.longest_zero_run, Duration::from_millis(750));
+    }
+
+    #[test]
+    fn airtime_of_v21_frames() {
+        // DCS with a 4-octet FIF: 7 octets + 2 FCS + 1 flag = 80 bits at 300 bit/s, after
+        // the 1 s preamble.
+        let t = Transmit::Frames {
+            carrier: Carrier::V21,
+            frames: vec![Frame::new(crate::Fcf::DCS, vec![0; 4], true)],
+        };
+        assert_eq!(
+            t.airtime(),
+            Duration::from_secs(1) + Duration::from_micros(266_666)
+        );
+    }
+}

@@ -76,6 +76,10 @@ pub struct Config {
     pub ecm: bool,
     /// Our identity (CSI, TSI or CIG).
     pub identity: Identity,
+    /// Subaddress to send (SUB) when the remote offers subaddressing (sending side).
+    pub subaddress: Option<Identity>,
+    /// Sender identification / password to send (SID) when the remote offers it.
+    pub password: Option<Identity>,
     /// Our non-standard facilities frame, if any.
     pub nsf: Option<NonStandard>,
     /// Timer durations.
@@ -119,6 +123,8 @@ impl Config {
             max_rate: Rate::V17_14400,
             ecm: true,
             identity: Identity::default(),
+            subaddress: None,
+            password: None,
             nsf: None,
             timeouts: Timeouts::default(),
             bit_order: BitOrder::T30,
@@ -238,6 +244,7 @@ impl Session {
                 retrains: 0,
                 blocks_given_up: 0,
                 remote: Identity::default(),
+                subaddress: Identity::default(),
             },
             state: State::Done,
             cfg,
@@ -467,8 +474,13 @@ impl Session {
                 }
                 true
             }
-            Fcf::SUB
-            | Fcf::SID
+            Fcf::SUB => {
+                if let Ok(id) = Identity::from_fif(&f.fif) {
+                    self.outcome.subaddress = id;
+                }
+                true
+            }
+            Fcf::SID
             | Fcf::PWD
             | Fcf::SEP
             | Fcf::PSA
@@ -504,6 +516,11 @@ impl Session {
     }
 
     fn handle_frame(&mut self, f: Frame, now: Instant) {
+        // A frame group is arriving: the rest of it may take longer than T4 (spandsp
+        // restarts its timers on flags), so the wait starts again.
+        if !f.last && self.timers.is_set(Timer::T4) && self.pending.is_some() {
+            self.arm_t4();
+        }
         if self.note_identity(&f) {
             return;
         }

@@ -319,6 +319,7 @@ impl Session {
                 bad_rows,
                 mode,
                 remote: self.outcome.remote.clone(),
+                subaddress: self.outcome.subaddress.clone(),
             });
         }
         self.event(Event::PageReceived { number, bad_rows });

@@ -127,7 +127,12 @@ impl Session {
             resolution: first.resolution,
             width: width_for(first.columns, first.resolution),
         };
-        match Dcs::negotiate(&self.cfg.capabilities, &pref, &dis) {
+        let remote = dis.capabilities();
+        let sub = self.cfg.subaddress.is_some() && remote.subaddress;
+        let sid = self.cfg.password.is_some() && remote.password;
+        match Dcs::negotiate(&self.cfg.capabilities, &pref, &dis)
+            .and_then(|d| d.with_sub_sid(sub, sid, &dis))
+        {
             Ok(dcs) => {
                 self.event(Event::Negotiated(*dcs.mode()));
                 self.dcs = Some(dcs);
@@ -150,6 +155,12 @@ impl Session {
         }
         if !self.cfg.identity.is_empty() {
             frames.push(self.frame(Fcf::TSI, self.cfg.identity.to_fif()));
+        }
+        if let (true, Some(sub)) = (dcs.has_sub(), &self.cfg.subaddress) {
+            frames.push(self.frame(Fcf::SUB, sub.to_fif()));
+        }
+        if let (true, Some(pwd)) = (dcs.has_sid(), &self.cfg.password) {
+            frames.push(self.frame(Fcf::SID, pwd.to_fif()));
         }
         frames.push(dcs_frame);
         let tcf = Transmit::Tcf {
