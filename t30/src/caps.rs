@@ -822,6 +822,8 @@ pub struct Preferences {
     pub resolution: Resolution,
     /// Width of the first page.
     pub width: Width,
+    /// ECM frame size to use (spandsp always uses 256; 64 suits very lossy links).
+    pub frame_size: FrameSize,
 }
 
 /// Bits that, when set in DCS, require ECM (T.30 note quoted in spandsp's header).
@@ -869,7 +871,7 @@ impl Dcs {
             };
             Transfer::Ecm {
                 coding,
-                frame_size: FrameSize::Octets256,
+                frame_size: pref.frame_size,
             }
         } else if local.mr && r.mr {
             Transfer::NonEcm(NonEcmCoding::Mr)
@@ -1274,6 +1276,7 @@ mod tests {
             ecm: true,
             resolution: Resolution::Superfine,
             width: Width::A4,
+            frame_size: FrameSize::Octets256,
         };
         let dcs = Dcs::negotiate(&Capabilities::default(), &pref, &dis).expect("ok");
         let m = dcs.mode();

@@ -628,3 +628,81 @@ fn subaddress_and_password_only_when_offered() {
         assert_eq!(outcome(&pair.b).subaddress.reveal(), want);
     }
 }
+
+#[test]
+fn ecm_with_64_octet_frames() {
+    let sink = SharedSink::default();
+    let sent = pages(1, Resolution::Fine);
+    let mut tx = sender(true, sent.clone(), true, Coding::Mr);
+    tx.ecm_frame_size = t30::caps::FrameSize::Octets64;
+    let mut pair = Pair::new(tx, receiver(false, &sink));
+    let mut first = true;
+    pair.hook = Some(Box::new(move |_, f, _| {
+        if f.fcf == Fcf::FCD && f.fif[0].reverse_bits() == 5 && first {
+            first = false;
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    }));
+    pair.drive();
+    let a = outcome(&pair.a);
+    assert_eq!(a.completion, Completion::Ok);
+    assert!(matches!(
+        a.mode.unwrap().transfer,
+        Transfer::Ecm {
+            frame_size: t30::caps::FrameSize::Octets64,
+            ..
+        }
+    ));
+    assert_eq!(a.ecm_retransmissions, 1);
+    let fcd = pair
+        .sent
+        .iter()
+        .find(|(_, _, f)| f.fcf == Fcf::FCD)
+        .unwrap();
+    assert_eq!(fcd.2.fif.len(), 65);
+    assert_eq!(sink.pages.lock().unwrap()[0].page.data, sent[0].data);
+}
+
+#[test]
+fn pri_eop_is_answered_like_eop() {
+    use t30::{BitOrder, Frame, Input, Output, Transmit};
+    let sink = SharedSink::default();
+    let start = std::time::Instant::now();
+    let mut rx = t30::Session::new(receiver(false, &sink), start).unwrap();
+    while rx.poll_output().is_some() {}
+    let feed = |rx: &mut t30::Session, fcf: Fcf, fif: Vec<u8>, now| {
+        let f = Frame::new(fcf.with_x(true), fif, true);
+        rx.handle_input(
+            Input::Frame {
+                bytes: &f.to_bytes(BitOrder::T30),
+                fcs_ok: true,
+            },
+            now,
+        );
+    };
+    let mut now = start + Duration::from_secs(3);
+    // Non-ECM MH at V.29 9600, standard, A4, unlimited, 0 ms: bits 10, 11, 20, 21-23.
+    feed(&mut rx, Fcf::DCS, vec![0x00, 0x60, 0x1e], now);
+    rx.handle_input(Input::Training(t30::Training::perfect()), now);
+    while rx.poll_output().is_some() {}
+    let mut p = t4_codec::Params::new(t4_codec::Coding::Mh, 1728);
+    p.end_of_line = true;
+    let data = t4_codec::encode(&p, &vec![0u8; 216 * 10]).unwrap();
+    now += Duration::from_secs(2);
+    rx.handle_input(Input::CarrierUp, now);
+    rx.handle_input(Input::NonEcmData(&data), now);
+    rx.handle_input(Input::CarrierDown, now);
+    feed(&mut rx, Fcf::PRI_EOP, vec![], now);
+    let mut responses = Vec::new();
+    while let Some(o) = rx.poll_output() {
+        if let Output::Transmit(Transmit::Frames { frames, .. }) = o {
+            responses.extend(frames.iter().map(|f| f.fcf.base()));
+        }
+    }
+    assert_eq!(responses, [Fcf::MCF]);
+    assert_eq!(sink.pages.lock().unwrap()[0].page.rows, 10);
+    feed(&mut rx, Fcf::DCN, vec![], now);
+    assert_eq!(rx.outcome().map(|o| o.completion), Some(Completion::Ok));
+}

@@ -74,6 +74,8 @@ pub struct Config {
     pub max_rate: Rate,
     /// Use ECM when the remote offers it.
     pub ecm: bool,
+    /// ECM frame size when sending (256 by default, like spandsp).
+    pub ecm_frame_size: crate::caps::FrameSize,
     /// Our identity (CSI, TSI or CIG).
     pub identity: Identity,
     /// Subaddress to send (SUB) when the remote offers subaddressing (sending side).
@@ -122,6 +124,7 @@ impl Config {
             capabilities: Capabilities::default(),
             max_rate: Rate::V17_14400,
             ecm: true,
+            ecm_frame_size: crate::caps::FrameSize::Octets256,
             identity: Identity::default(),
             subaddress: None,
             password: None,

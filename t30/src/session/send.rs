@@ -126,6 +126,7 @@ impl Session {
             ecm: self.cfg.ecm,
             resolution: first.resolution,
             width: width_for(first.columns, first.resolution),
+            frame_size: self.cfg.ecm_frame_size,
         };
         let remote = dis.capabilities();
         let sub = self.cfg.subaddress.is_some() && remote.subaddress;
