@@ -44,12 +44,7 @@ pub(super) struct RxPage {
 /// Sizes only: the data is PHI.
 impl core::fmt::Debug for RxPage {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "RxPage [{} octets, ecm {}]",
-            self.coded.len(),
-            self.ecm.is_some()
-        )
+        write!(f, "RxPage [{} octets] {:?}", self.coded.len(), self.ecm)
     }
 }
 

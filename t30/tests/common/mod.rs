@@ -223,9 +223,14 @@ impl Pair {
         }
     }
 
-    /// Runs until both sessions are done (or a simulated-time limit).
+    /// Runs until both sessions are done (or 4 simulated hours).
     pub fn drive(&mut self) {
-        let limit = self.start + Duration::from_secs(4 * 3600);
+        self.drive_until(Duration::from_secs(4 * 3600));
+    }
+
+    /// Runs until both sessions are done or `t` of simulated time has passed.
+    pub fn drive_until(&mut self, t: Duration) {
+        let limit = self.start + t;
         for _ in 0..10_000_000 {
             self.drain();
             let next_delivery = self.queue.keys().next().map(|k| k.0);
