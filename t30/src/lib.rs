@@ -19,7 +19,7 @@ pub use error::{ConfigError, DcsError, FrameError};
 pub use fcf::{Fcf, X_BIT};
 pub use frame::{BitOrder, Frame, ADDRESS, CONTROL, CONTROL_FINAL, MAX_FRAME};
 pub use ident::{Identity, NonStandard, IDENTITY_LEN};
-pub use outcome::{Completion, Outcome};
+pub use outcome::{Completion, Outcome, Waiting};
 pub use session::{
     Carrier, Config, CopyQuality, Event, Input, Output, Phase, Session, Training, Transmit,
     TCF_DURATION,

@@ -26,10 +26,10 @@ pub enum Completion {
     /// nothing, or a sender whose source is empty.
     NothingToPoll,
     // Phase C / D.
-    /// A command went unanswered after 3 tries.
-    NoResponse,
-    /// No page data or command arrived within T2 on the receiving side.
-    NoCommand,
+    /// A command went unanswered after 3 tries (spandsp `TX_PHBDEAD`, `TX_PHDDEAD`).
+    NoResponse(Waiting),
+    /// Nothing arrived within 3 x T2 on the receiving side (spandsp `RX_T2EXP*`).
+    NoCommand(Waiting),
     /// The receiver rejected a page (RTN) at the lowest rate.
     PageRejected,
     /// The receiver stayed busy (RNR) longer than T5.
@@ -39,16 +39,58 @@ pub enum Completion {
     ProcedureInterrupt,
     /// The page data could not be encoded or decoded at all.
     BadPageData,
-    /// A frame that makes no sense where it came, after 3 repeats (CRP) or as a protocol
-    /// violation.
-    Unexpected,
     // Phase E.
-    /// The remote disconnected (DCN) before the document was complete.
-    UnexpectedDcn,
+    /// The remote disconnected (DCN) before the document was complete (spandsp
+    /// `TX_GOTDCN`, `RX_DCN*`).
+    UnexpectedDcn(Waiting),
     /// The whole-call timer ran out.
     CallTimeout,
     /// The application aborted the call.
     Aborted,
+}
+
+/// What a session was waiting for when a call failed: the phase detail of spandsp's
+/// completion codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Waiting {
+    /// DIS or DTC (calling station, or a sender after EOM).
+    Dis,
+    /// DCS (or DTC) after our DIS/DTC.
+    Dcs,
+    /// The TCF after DCS.
+    Training,
+    /// CFR or FTT after DCS and TCF.
+    Cfr,
+    /// Page data, ECM frames, or the post-page command.
+    Page,
+    /// MCF, RTP or RTN after a post-page command.
+    PageResponse,
+    /// MCF, PPR or RNR after PPS or RR (ECM).
+    EcmResponse,
+    /// CTR after CTC.
+    Ctr,
+    /// ERR after EOR.
+    Err,
+    /// DCN after the last page.
+    Dcn,
+}
+
+impl fmt::Display for Waiting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Waiting::Dis => "DIS",
+            Waiting::Dcs => "DCS",
+            Waiting::Training => "TCF",
+            Waiting::Cfr => "CFR",
+            Waiting::Page => "page",
+            Waiting::PageResponse => "response to the post-page command",
+            Waiting::EcmResponse => "ECM response",
+            Waiting::Ctr => "CTR",
+            Waiting::Err => "ERR",
+            Waiting::Dcn => "DCN",
+        })
+    }
 }
 
 impl Completion {
@@ -68,14 +110,15 @@ impl fmt::Display for Completion {
             Completion::Incompatible => "no mode in common with the remote",
             Completion::InvalidDcs(e) => return write!(f, "invalid DCS from the remote: {e}"),
             Completion::NothingToPoll => "polling with no document to send",
-            Completion::NoResponse => "no response after 3 tries",
-            Completion::NoCommand => "no command from the remote within T2",
+            Completion::NoResponse(w) => return write!(f, "no {w} after 3 tries"),
+            Completion::NoCommand(w) => return write!(f, "no {w} from the remote within T2"),
             Completion::PageRejected => "page rejected (RTN) at the lowest rate",
             Completion::RnrTimeout => "receiver not ready for longer than T5",
             Completion::ProcedureInterrupt => "procedure interrupt (operator) requested",
             Completion::BadPageData => "page data unusable",
-            Completion::Unexpected => "unexpected frame",
-            Completion::UnexpectedDcn => "remote disconnected early",
+            Completion::UnexpectedDcn(w) => {
+                return write!(f, "remote disconnected while we waited for {w}")
+            }
             Completion::CallTimeout => "call timer expired",
             Completion::Aborted => "aborted by the application",
         };

@@ -190,7 +190,10 @@ fn polling_a_station_with_nothing_ends_cleanly() {
     );
     pair.drive();
     assert_eq!(outcome(&pair.a).completion, Completion::NothingToPoll);
-    assert_eq!(outcome(&pair.b).completion, Completion::UnexpectedDcn);
+    assert_eq!(
+        outcome(&pair.b).completion,
+        Completion::UnexpectedDcn(t30::Waiting::Dcs)
+    );
 }
 
 #[test]
@@ -425,7 +428,10 @@ fn missing_responses_end_in_dcn_after_three_tries() {
         }
     }));
     pair.drive();
-    assert_eq!(outcome(&pair.a).completion, Completion::NoResponse);
+    assert_eq!(
+        outcome(&pair.a).completion,
+        Completion::NoResponse(t30::Waiting::PageResponse)
+    );
     assert_eq!(pair.count_sent(Side::A, Fcf::EOP), 3);
     assert_eq!(pair.count_sent(Side::A, Fcf::DCN), 1);
     // The receiver answered each repeat and then saw the DCN; it has the page.
@@ -753,4 +759,38 @@ fn debug_output_carries_no_phi() {
         assert!(!seen.contains(secret), "{secret} leaked");
     }
     assert!(seen.contains("BlockRx"), "the RNR state was not observed");
+}
+
+#[test]
+fn silent_sender_ends_receiver_through_t2() {
+    let sink = SharedSink::default();
+    let mut pair = Pair::new(
+        sender(true, pages(1, Resolution::Fine), true, Coding::Mmr),
+        receiver(false, &sink),
+    );
+    // After training, nothing from the sender gets through.
+    pair.hook = Some(Box::new(|side, f, _| {
+        if side == Side::A && !matches!(f.fcf.base(), Fcf::DCS | Fcf::TSI) {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    }));
+    pair.drive();
+    // The receiver gives up after 3 x T2 and its DCN reaches the sender while it is still
+    // repeating PPS.
+    assert_eq!(
+        outcome(&pair.b).completion,
+        Completion::NoCommand(t30::Waiting::Page)
+    );
+    assert_eq!(
+        outcome(&pair.a).completion,
+        Completion::UnexpectedDcn(t30::Waiting::EcmResponse)
+    );
+    assert!(pair.count_sent(Side::A, Fcf::PPS) >= 2);
+    // Completion messages name what was missing, for logs without PHI.
+    assert_eq!(
+        outcome(&pair.b).completion.to_string(),
+        "no page from the remote within T2"
+    );
 }

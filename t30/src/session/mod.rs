@@ -29,7 +29,7 @@ use crate::error::ConfigError;
 use crate::fcf::Fcf;
 use crate::frame::{BitOrder, Frame};
 use crate::ident::{Identity, NonStandard};
-use crate::outcome::{Completion, Outcome};
+use crate::outcome::{Completion, Outcome, Waiting};
 use crate::timer::{Timeouts, Timer, TimerTable};
 use recv::RxState;
 use send::TxState;
@@ -450,6 +450,15 @@ impl Session {
         self.finish(completion);
     }
 
+    /// What the current state waits for (completion detail).
+    fn waiting(&self) -> Waiting {
+        match &self.state {
+            State::Rx(r) => r.waiting(),
+            State::Tx(t) => t.waiting(),
+            State::Done => Waiting::Dcn,
+        }
+    }
+
     /// Finishes without sending anything more.
     fn finish(&mut self, completion: Completion) {
         self.outcome.completion = completion;
@@ -532,7 +541,7 @@ impl Session {
             self.finish(if done_ok {
                 Completion::Ok
             } else {
-                Completion::UnexpectedDcn
+                Completion::UnexpectedDcn(self.waiting())
             });
             return;
         }

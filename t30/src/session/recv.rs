@@ -62,6 +62,16 @@ pub(super) enum RxState {
 }
 
 impl RxState {
+    pub(super) fn waiting(&self) -> crate::outcome::Waiting {
+        use crate::outcome::Waiting;
+        match self {
+            RxState::AwaitDcs { .. } => Waiting::Dcs,
+            RxState::AwaitTcf => Waiting::Training,
+            RxState::PhaseC(_) => Waiting::Page,
+            RxState::AwaitDcn => Waiting::Dcn,
+        }
+    }
+
     /// True where a damaged final frame is a command worth a CRP.
     pub(super) fn wants_crp(&self) -> bool {
         !matches!(self, RxState::PhaseC(RxPage { ecm: Some(_), .. }))
@@ -256,7 +266,7 @@ impl Session {
                 }
                 self.t2_expiries += 1;
                 if self.t2_expiries >= super::MAX_TRIES {
-                    self.disconnect(Completion::NoCommand, now);
+                    self.disconnect(Completion::NoCommand(self.waiting()), now);
                 } else {
                     self.await_command(now);
                 }

@@ -78,6 +78,20 @@ pub(super) enum TxState {
 }
 
 impl TxState {
+    pub(super) fn waiting(&self) -> crate::outcome::Waiting {
+        use crate::outcome::Waiting;
+        match self {
+            TxState::AwaitDis => Waiting::Dis,
+            TxState::AwaitCfr(_) => Waiting::Cfr,
+            TxState::AwaitPost(_) => Waiting::PageResponse,
+            TxState::Ecm(e) => match e.stage {
+                EcmStage::AwaitCtr { .. } => Waiting::Ctr,
+                EcmStage::AwaitErr => Waiting::Err,
+                _ => Waiting::EcmResponse,
+            },
+        }
+    }
+
     pub(super) fn heap_bytes(&self) -> usize {
         let page = |p: &TxPage| p.coded.capacity() + p.page.data.capacity();
         match self {
@@ -175,7 +189,7 @@ impl Session {
         let fcf = f.fcf.base();
         if fcf == Fcf::CRP {
             if !self.repeat_command() {
-                self.disconnect(Completion::NoResponse, now);
+                self.disconnect(Completion::NoResponse(self.waiting()), now);
             }
             return;
         }
@@ -215,7 +229,7 @@ impl Session {
             }
             // The receiver repeats DIS: our DCS was lost. Train again (counts as a try).
             (At::Cfr, Fcf::DIS | Fcf::DTC) if !self.repeat_command() => {
-                self.disconnect(Completion::NoResponse, now);
+                self.disconnect(Completion::NoResponse(self.waiting()), now);
             }
             (At::Cfr, Fcf::CFR) => {
                 let Some(TxState::AwaitCfr(next)) = self.take_tx() else {
@@ -414,7 +428,7 @@ impl Session {
                     }
                 }
                 if !self.repeat_command() {
-                    self.disconnect(Completion::NoResponse, now);
+                    self.disconnect(Completion::NoResponse(self.waiting()), now);
                 }
             }
             _ => {}
