@@ -794,3 +794,24 @@ fn silent_sender_ends_receiver_through_t2() {
         "no page from the remote within T2"
     );
 }
+
+#[test]
+fn pages_are_fitted_to_what_the_receiver_accepts() {
+    let sink = SharedSink::default();
+    // A superfine B4-wide page; the receiver only has standard/fine and A4.
+    let page = text_page(9, 2048, 800, Resolution::Superfine);
+    let mut rx = receiver(false, &sink);
+    rx.capabilities.resolutions = t30::caps::Resolutions::STANDARD.with(Resolution::Fine);
+    rx.capabilities.max_width = t30::caps::Width::A4;
+    let mut pair = Pair::new(sender(true, vec![page.clone()], true, Coding::Mmr), rx);
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::Ok);
+    let got = sink.pages.lock().unwrap();
+    let r = &got[0];
+    assert_eq!(r.mode.resolution, Resolution::Fine);
+    assert_eq!(r.page.columns, 1728);
+    // Fine halves the rows; the width reduction to 1728/2048 shrinks them again.
+    assert_eq!(r.page.rows, 338);
+    // The same conversion done locally gives the same pels.
+    assert_eq!(r.page.data, page.fit_to(&r.mode).data);
+}
