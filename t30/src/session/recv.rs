@@ -126,7 +126,10 @@ impl Session {
         self.t2_expiries = 0;
         match fcf {
             Fcf::DCS => return self.on_dcs(&f, now),
-            Fcf::DTC if !(self.cfg.calling && self.cfg.poll) => {
+            Fcf::DTC
+                if !(self.cfg.calling && self.cfg.poll)
+                    && matches!(self.rx(), Some(RxState::AwaitDcs { .. })) =>
+            {
                 // We are polled: become the sender.
                 if self.cfg.source.is_none() {
                     return self.disconnect(Completion::NothingToPoll, now);

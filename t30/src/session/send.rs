@@ -188,7 +188,8 @@ impl Session {
     pub(super) fn tx_frame(&mut self, f: Frame, now: Instant) {
         let fcf = f.fcf.base();
         if fcf == Fcf::CRP {
-            if !self.repeat_command() {
+            // A CRP with no command outstanding (a stray or repeated one) is ignored.
+            if self.pending.is_some() && !self.repeat_command() {
                 self.disconnect(Completion::NoResponse(self.waiting()), now);
             }
             return;
