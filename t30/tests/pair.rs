@@ -815,3 +815,45 @@ fn pages_are_fitted_to_what_the_receiver_accepts() {
     // The same conversion done locally gives the same pels.
     assert_eq!(r.page.data, page.fit_to(&r.mode).data);
 }
+
+#[test]
+fn pin_after_a_page_ends_with_procedure_interrupt() {
+    use t30::{BitOrder, Capabilities, Dis, Frame, Input, Output, Transmit};
+    let start = std::time::Instant::now();
+    let mut tx = t30::Session::new(
+        sender(true, pages(1, Resolution::Fine), false, Coding::Mr),
+        start,
+    )
+    .unwrap();
+    let feed = |s: &mut t30::Session, fcf: Fcf, fif: Vec<u8>, now| {
+        let f = Frame::new(fcf, fif, true);
+        s.handle_input(
+            Input::Frame {
+                bytes: &f.to_bytes(BitOrder::T30),
+                fcs_ok: true,
+            },
+            now,
+        );
+    };
+    let sent = |s: &mut t30::Session| {
+        let mut v = Vec::new();
+        while let Some(o) = s.poll_output() {
+            if let Output::Transmit(Transmit::Frames { frames, .. }) = o {
+                v.extend(frames.iter().map(|f| f.fcf.base()));
+            }
+        }
+        v
+    };
+    let now = start + Duration::from_secs(2);
+    let dis = Dis::from_capabilities(&Capabilities::default());
+    feed(&mut tx, Fcf::DIS, dis.fif().to_vec(), now);
+    assert_eq!(sent(&mut tx), [Fcf::TSI, Fcf::DCS]);
+    feed(&mut tx, Fcf::CFR.with_x(true), vec![], now);
+    assert_eq!(sent(&mut tx), [Fcf::EOP]);
+    feed(&mut tx, Fcf::PIN.with_x(true), vec![], now);
+    assert_eq!(sent(&mut tx), [Fcf::DCN]);
+    assert_eq!(
+        tx.outcome().map(|o| o.completion),
+        Some(Completion::ProcedureInterrupt)
+    );
+}
