@@ -1127,6 +1127,9 @@ fn mode_bits(m: &Mode) -> Bits {
 
 fn check_against(m: &Mode, b: &Bits, dis: &Dis) -> Result<(), DcsError> {
     let c = dis.capabilities();
+    if !c.ready_to_receive {
+        return Err(DcsError::NotOffered("reception (DIS bit 10)"));
+    }
     if !c.modems.supports(m.rate) {
         return Err(DcsError::NotOffered("data signalling rate"));
     }

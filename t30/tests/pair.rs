@@ -857,3 +857,16 @@ fn pin_after_a_page_ends_with_procedure_interrupt() {
         Some(Completion::ProcedureInterrupt)
     );
 }
+
+#[test]
+fn dcs_to_a_station_that_only_sends_is_refused() {
+    // Two calling/answering senders: the answering one offers its document for polling
+    // only (DIS bit 10 clear), so the caller's DCS has nothing to answer to.
+    let mut pair = Pair::new(
+        sender(true, pages(1, Resolution::Fine), true, Coding::Mmr),
+        sender(false, pages(1, Resolution::Fine), true, Coding::Mmr),
+    );
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::Incompatible);
+    assert_eq!(pair.count_sent(Side::A, Fcf::DCS), 0);
+}
