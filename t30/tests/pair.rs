@@ -870,3 +870,40 @@ fn dcs_to_a_station_that_only_sends_is_refused() {
     assert_eq!(outcome(&pair.a).completion, Completion::Incompatible);
     assert_eq!(pair.count_sent(Side::A, Fcf::DCS), 0);
 }
+
+#[test]
+fn nsf_and_nss_are_reported_not_acted_on() {
+    let sink = SharedSink::default();
+    let mut tx = sender(true, pages(1, Resolution::Fine), true, Coding::Mmr);
+    tx.nsf = Some(t30::NonStandard {
+        country: 0xB5,
+        vendor: vec![0x00, 0x26],
+        data: vec![7; 12],
+    });
+    let mut rx = receiver(false, &sink);
+    rx.nsf = Some(t30::NonStandard {
+        country: 0xFF01,
+        vendor: vec![0x12, 0x34],
+        data: vec![],
+    });
+    let mut pair = Pair::new(tx, rx);
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::Ok);
+    assert_eq!(pair.count_sent(Side::B, Fcf::NSF), 1);
+    assert_eq!(pair.count_sent(Side::A, Fcf::NSS), 1);
+    let nsf: Vec<_> = pair
+        .events
+        .iter()
+        .filter_map(|(s, e)| match e {
+            Event::NonStandard(n) => Some((*s, n.country, n.vendor.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        nsf,
+        [
+            (Side::A, 0xFF01, vec![0x12, 0x34]),
+            (Side::B, 0xB5, vec![0x00, 0x26])
+        ]
+    );
+}
