@@ -24,9 +24,6 @@ pub enum FrameError {
     /// An NSF/NSS/NSC without a complete T.35 country code.
     #[error("non-standard facilities frame without a complete T.35 country code")]
     BadNonStandard,
-    /// A frame whose FIF is too short for its FCF (PPS, PPR, CTC, FCD).
-    #[error("{0} frame with a FIF too short for it")]
-    ShortFif(&'static str),
 }
 
 /// A DCS that contradicts itself or the DIS it answers (the HylaFAX CVE-2018-17141 class).

@@ -907,3 +907,45 @@ fn nsf_and_nss_are_reported_not_acted_on() {
         ]
     );
 }
+
+#[test]
+fn abort_and_call_timer() {
+    let sink = SharedSink::default();
+    let mut pair = Pair::new(
+        sender(true, pages(1, Resolution::Fine), true, Coding::Mmr),
+        receiver(false, &sink),
+    );
+    pair.drive_until(Duration::from_secs(4));
+    let now = pair.now;
+    pair.a.abort(now);
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::Aborted);
+    assert!(
+        matches!(outcome(&pair.b).completion, Completion::UnexpectedDcn(_)),
+        "{:?}",
+        outcome(&pair.b)
+    );
+
+    // A call that would go on for ever (receiver busy, T5 raised) ends at the call timer.
+    let sink = SharedSink::default();
+    sink.busy.store(true, Ordering::SeqCst);
+    let mut tx = sender(true, pages(1, Resolution::Fine), true, Coding::Mmr);
+    let mut t = t30::Timeouts::default();
+    t.t5 = Duration::from_secs(3600);
+    t.call = Duration::from_secs(300);
+    tx.timeouts = t;
+    let mut pair = Pair::new(tx, receiver(false, &sink));
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::CallTimeout);
+    let dcn = pair
+        .sent
+        .iter()
+        .find(|(_, s, f)| *s == Side::A && f.fcf.base() == Fcf::DCN)
+        .unwrap()
+        .0;
+    // The DCN goes out after whatever is on the line (an RR at most) and takes ~1.3 s.
+    assert!(
+        dcn >= Duration::from_secs(300) && dcn < Duration::from_secs(303),
+        "{dcn:?}"
+    );
+}
