@@ -214,6 +214,22 @@ fn ftt_steps_down_the_fallback_list() {
 }
 
 #[test]
+fn transferred_tcf_drives_the_same_fallback() {
+    let sink = SharedSink::default();
+    let mut pair = Pair::new(
+        sender(true, pages(1, Resolution::Fine), false, Coding::Mr),
+        receiver(false, &sink),
+    );
+    pair.train_max_bps = 9600;
+    pair.tcf_as_data = true;
+    pair.drive();
+    let a = outcome(&pair.a);
+    assert_eq!(a.completion, Completion::Ok);
+    assert_eq!(a.mode.unwrap().rate, Rate::V17_9600);
+    assert_eq!(pair.count_sent(Side::B, Fcf::FTT), 2);
+}
+
+#[test]
 fn ftt_at_the_lowest_rate_fails_training() {
     let sink = SharedSink::default();
     let mut pair = Pair::new(
@@ -948,4 +964,41 @@ fn abort_and_call_timer() {
         dcn >= Duration::from_secs(300) && dcn < Duration::from_secs(303),
         "{dcn:?}"
     );
+}
+
+#[test]
+fn tcf_as_data_is_judged_by_the_session() {
+    use t30::{BitOrder, Frame, Input, Output, Transmit};
+    for (damage_at, want) in [(None, Fcf::CFR), (Some(700), Fcf::FTT)] {
+        let start = std::time::Instant::now();
+        let mut rx = t30::Session::new(receiver(false, &SharedSink::default()), start).unwrap();
+        while rx.poll_output().is_some() {}
+        let now = start + Duration::from_secs(3);
+        // DCS: V.29 9600, standard, non-ECM MH, 0 ms; then 1.5 s of TCF = 1800 octets.
+        let dcs = Frame::new(Fcf::DCS.with_x(true), vec![0x00, 0x60, 0x1e], true);
+        rx.handle_input(
+            Input::Frame {
+                bytes: &dcs.to_bytes(BitOrder::T30),
+                fcs_ok: true,
+            },
+            now,
+        );
+        let mut tcf = vec![0u8; 1800];
+        if let Some(i) = damage_at {
+            tcf[i] = 0x08;
+        }
+        rx.handle_input(Input::CarrierUp, now);
+        for chunk in tcf.chunks(54) {
+            rx.handle_input(Input::NonEcmData(chunk), now);
+        }
+        rx.handle_input(Input::CarrierDown, now);
+        let mut responses = Vec::new();
+        while let Some(o) = rx.poll_output() {
+            if let Output::Transmit(Transmit::Frames { frames, .. }) = o {
+                responses.extend(frames.iter().map(|f| f.fcf.base()));
+            }
+        }
+        // 700 clean octets are 0.58 s: not enough; 1800 are.
+        assert_eq!(responses, [want]);
+    }
 }

@@ -21,8 +21,11 @@ pub enum Input<'a> {
         fcs_ok: bool,
     },
     /// A chunk of non-ECM page data (T.38 `t4-non-ecm-data`), in the configured bit order.
+    /// Right after a DCS this is the TCF itself (T.38 `transferredTCF`): the session counts
+    /// the zeros and judges the training when [`Input::CarrierDown`] follows.
     NonEcmData(&'a [u8]),
-    /// The training check (TCF) was received; its quality decides CFR or FTT.
+    /// The training check (TCF) was received and judged by the front end; its quality
+    /// decides CFR or FTT.
     Training(Training),
     /// The high-speed carrier of phase C started.
     CarrierUp,

@@ -53,8 +53,9 @@ pub(super) enum RxState {
     /// DIS/DTC sent (`announcing`: repeated every T4 until T1), or waiting for a new DCS
     /// after FTT, RTN or RTP.
     AwaitDcs { announcing: bool },
-    /// DCS accepted; waiting for TCF.
-    AwaitTcf,
+    /// DCS accepted; waiting for TCF (as a [`Training`] report, or as data bytes that
+    /// are judged here when the carrier drops: T.38 `transferredTCF`).
+    AwaitTcf(TcfCount),
     /// CFR sent: page data (non-ECM) or ECM frames.
     PhaseC(RxPage),
     /// MCF sent for EOP: waiting for DCN.
@@ -66,7 +67,7 @@ impl RxState {
         use crate::outcome::Waiting;
         match self {
             RxState::AwaitDcs { .. } => Waiting::Dcs,
-            RxState::AwaitTcf => Waiting::Training,
+            RxState::AwaitTcf(_) => Waiting::Training,
             RxState::PhaseC(_) => Waiting::Page,
             RxState::AwaitDcn => Waiting::Dcn,
         }
@@ -87,6 +88,28 @@ impl RxState {
                         .map_or(0, BlockRx::heap_bytes)
             }
             _ => 0,
+        }
+    }
+}
+
+/// TCF received as data: octets so far and the longest run of zero octets.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct TcfCount {
+    total: usize,
+    run: usize,
+    best: usize,
+}
+
+impl TcfCount {
+    fn add(&mut self, data: &[u8]) {
+        for &b in data {
+            self.total += 1;
+            if b == 0 {
+                self.run += 1;
+                self.best = self.best.max(self.run);
+            } else {
+                self.run = 0;
+            }
         }
     }
 }
@@ -180,7 +203,7 @@ impl Session {
                 self.event(Event::Negotiated(*dcs.mode()));
                 self.dcs = Some(dcs);
                 self.answered = None;
-                self.state = State::Rx(RxState::AwaitTcf);
+                self.state = State::Rx(RxState::AwaitTcf(TcfCount::default()));
                 self.await_command(now);
             }
             Err(e) => self.disconnect(Completion::InvalidDcs(e), now),
@@ -188,7 +211,7 @@ impl Session {
     }
 
     pub(super) fn rx_training(&mut self, t: Training, now: Instant) {
-        if !matches!(self.rx(), Some(RxState::AwaitTcf)) {
+        if !matches!(self.rx(), Some(RxState::AwaitTcf(_))) {
             return;
         }
         // spandsp accepts a TCF with at least about a second of clean zeros.
@@ -215,6 +238,10 @@ impl Session {
     }
 
     pub(super) fn rx_data(&mut self, data: &[u8], now: Instant) {
+        if let Some(RxState::AwaitTcf(count)) = self.rx() {
+            count.add(data);
+            return;
+        }
         let max = self.cfg.max_page_bytes;
         let lsb = self.cfg.bit_order == BitOrder::Lsb;
         let Some(RxState::PhaseC(p)) = self.rx() else {
@@ -238,6 +265,24 @@ impl Session {
     }
 
     pub(super) fn rx_carrier(&mut self, up: bool, now: Instant) {
+        if let (false, Some(RxState::AwaitTcf(count))) = (up, self.rx()) {
+            let count = *count;
+            if count.total > 0 {
+                let rate = self.dcs.as_ref().map_or(2400, |d| d.mode().rate.bps());
+                let at = |octets: usize| {
+                    let octets = u64::try_from(octets).unwrap_or(u64::MAX);
+                    std::time::Duration::from_micros(
+                        octets.saturating_mul(8_000_000) / u64::from(rate),
+                    )
+                };
+                let t = Training {
+                    duration: at(count.total),
+                    longest_zero_run: at(count.best),
+                };
+                self.rx_training(t, now);
+            }
+            return;
+        }
         if matches!(self.rx(), Some(RxState::PhaseC(_))) {
             if up {
                 self.timers.stop(Timer::T2);
@@ -264,7 +309,7 @@ impl Session {
                     self.finish(Completion::Ok);
                     return;
                 }
-                if matches!(self.rx(), Some(RxState::AwaitTcf)) {
+                if matches!(self.rx(), Some(RxState::AwaitTcf(_))) {
                     self.state = State::Rx(RxState::AwaitDcs { announcing: false });
                 }
                 self.t2_expiries += 1;

@@ -83,6 +83,8 @@ pub struct Pair {
     pub latency: Duration,
     /// TCF at a rate above this fails (drives FTT).
     pub train_max_bps: u32,
+    /// Deliver TCF as zero octets of data (T.38 `transferredTCF`) instead of a report.
+    pub tcf_as_data: bool,
     /// Per-frame fault injection, applied before random faults.
     pub hook: Option<Hook>,
     /// Non-ECM data damage: called with (sender side, page data); may change it.
@@ -110,6 +112,7 @@ impl Pair {
             corrupt: 0.0,
             latency: Duration::from_millis(20),
             train_max_bps: u32::MAX,
+            tcf_as_data: false,
             hook: None,
             data_hook: None,
             events: Vec::new(),
@@ -175,6 +178,23 @@ impl Pair {
                         Fate::Deliver => self.push(at, to, Delivery::Frame(bytes, true)),
                     }
                 }
+            }
+            Transmit::Tcf { rate, duration } if self.tcf_as_data => {
+                let ok = rate.bps() <= self.train_max_bps;
+                let octets = (u128::from(rate.bps()) * duration.as_millis() / 8000) as usize;
+                let mut zeros = vec![0u8; octets];
+                if !ok {
+                    // Errors every 100 octets: no long clean run.
+                    zeros.iter_mut().step_by(100).for_each(|b| *b = 0x40);
+                }
+                let lead = Duration::from_millis(200);
+                self.push(begin + lead, to, Delivery::CarrierUp);
+                let mut at = begin + lead;
+                for c in zeros.chunks(54) {
+                    at += Duration::from_micros(c.len() as u64 * 8_000_000 / u64::from(rate.bps()));
+                    self.push(at, to, Delivery::Data(c.to_vec()));
+                }
+                self.push(at, to, Delivery::CarrierDown);
             }
             Transmit::Tcf { rate, duration } => {
                 let ok = rate.bps() <= self.train_max_bps;
