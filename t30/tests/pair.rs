@@ -1002,3 +1002,31 @@ fn tcf_as_data_is_judged_by_the_session() {
         assert_eq!(responses, [want]);
     }
 }
+
+#[test]
+fn non_ecm_rows_respect_the_minimum_scan_line_time() {
+    use std::sync::{Arc, Mutex};
+    let sink = SharedSink::default();
+    let sent = vec![Page::blank(1728, 100, Resolution::Standard)];
+    let mut rx = receiver(false, &sink);
+    // 20 ms per row at standard resolution.
+    rx.capabilities.scan = t30::caps::ScanCapability {
+        ms: 20,
+        halves_when_fine: false,
+    };
+    let mut pair = Pair::new(sender(true, sent.clone(), false, Coding::Mh), rx);
+    let len = Arc::new(Mutex::new(0usize));
+    let seen = len.clone();
+    pair.data_hook = Some(Box::new(move |_, d: &mut Vec<u8>| {
+        *seen.lock().unwrap() = d.len()
+    }));
+    pair.drive();
+    let a = outcome(&pair.a);
+    assert_eq!(a.completion, Completion::Ok);
+    let mode = a.mode.unwrap();
+    assert_eq!(mode.scan_time, t30::caps::ScanTime(20));
+    // 20 ms at 14400 bit/s = 288 bits per row; a white MH row alone is far shorter.
+    let bytes = *len.lock().unwrap();
+    assert!(bytes * 8 >= 100 * 288, "{bytes} octets for 100 rows");
+    assert_eq!(sink.pages.lock().unwrap()[0].page.data, sent[0].data);
+}
