@@ -20,6 +20,9 @@ pub enum Completion {
     TrainingFailed,
     /// No common mode: the remote is not ready to receive, or lacks what we need.
     Incompatible,
+    /// The remote did not present the expected password (SID or PWD); we disconnected
+    /// (spandsp `SID_UNACCEPTABLE` / `PWD_UNACCEPTABLE`).
+    PasswordRejected,
     /// The remote sent a DCS that contradicts itself or our DIS; we disconnected.
     InvalidDcs(DcsError),
     /// No document to send: polled (DTC) with nothing to send, polling a station that has
@@ -108,6 +111,7 @@ impl fmt::Display for Completion {
             Completion::NoDcs => "no DCS received after our DIS",
             Completion::TrainingFailed => "training failed at the lowest rate",
             Completion::Incompatible => "no mode in common with the remote",
+            Completion::PasswordRejected => "the remote did not give the expected password",
             Completion::InvalidDcs(e) => return write!(f, "invalid DCS from the remote: {e}"),
             Completion::NothingToPoll => "polling with no document to send",
             Completion::NoResponse(w) => return write!(f, "no {w} after 3 tries"),
@@ -147,6 +151,7 @@ pub struct Outcome {
     pub blocks_given_up: u32,
     /// The remote's identity (CSI, TSI or CIG); redacted in `Debug`.
     pub remote: Identity,
-    /// The subaddress (SUB) the sender gave, for routing; empty if none. Redacted.
+    /// The subaddress (SUB) the sender gave, or the selective polling address (SEP) a poller
+    /// gave, for routing; empty if none. Redacted.
     pub subaddress: Identity,
 }

@@ -1030,3 +1030,49 @@ fn non_ecm_rows_respect_the_minimum_scan_line_time() {
     assert!(bytes * 8 >= 100 * 288, "{bytes} octets for 100 rows");
     assert_eq!(sink.pages.lock().unwrap()[0].page.data, sent[0].data);
 }
+
+#[test]
+fn expected_password_admits_or_refuses() {
+    for (given, ok) in [(Some("2468"), true), (Some("1357"), false), (None, false)] {
+        let sink = SharedSink::default();
+        let mut tx = sender(true, pages(1, Resolution::Fine), true, Coding::Mmr);
+        tx.password = given.map(|p| Identity::new(p).unwrap());
+        let mut rx = receiver(false, &sink);
+        rx.expected_password = Some(Identity::new("2468").unwrap());
+        let mut pair = Pair::new(tx, rx);
+        pair.drive();
+        let (a, b) = (outcome(&pair.a), outcome(&pair.b));
+        if ok {
+            assert_eq!((a.completion, b.pages_received), (Completion::Ok, 1));
+        } else {
+            assert_eq!(b.completion, Completion::PasswordRejected, "{given:?}");
+            assert!(
+                matches!(a.completion, Completion::UnexpectedDcn(_)),
+                "{given:?}"
+            );
+            assert_eq!(b.pages_received, 0);
+        }
+    }
+}
+
+#[test]
+fn selective_polling_with_password() {
+    let sink = SharedSink::default();
+    let mut poller = receiver(true, &sink);
+    poller.selective_polling = Some(Identity::new("42").unwrap());
+    poller.password = Some(Identity::new("9999").unwrap());
+    let mut polled = sender(false, pages(1, Resolution::Fine), true, Coding::Mmr);
+    polled.capabilities.selective_polling = true;
+    polled.expected_password = Some(Identity::new("9999").unwrap());
+    let mut pair = Pair::new(poller, polled);
+    pair.drive();
+    let (a, b) = (outcome(&pair.a), outcome(&pair.b));
+    assert_eq!(
+        (a.completion, b.completion),
+        (Completion::Ok, Completion::Ok)
+    );
+    assert_eq!(pair.count_sent(Side::A, Fcf::SEP), 1);
+    assert_eq!(pair.count_sent(Side::A, Fcf::PWD), 1);
+    assert_eq!(b.subaddress.reveal(), "42");
+    assert_eq!(a.pages_received, 1);
+}

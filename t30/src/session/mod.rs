@@ -82,6 +82,11 @@ pub struct Config {
     pub subaddress: Option<Identity>,
     /// Sender identification / password to send (SID) when the remote offers it.
     pub password: Option<Identity>,
+    /// Selective polling address (SEP) to send with DTC when the remote offers it.
+    pub selective_polling: Option<Identity>,
+    /// A password the remote must present (SID with DCS, PWD with DTC); the call is refused
+    /// with [`Completion::PasswordRejected`] otherwise. Our DIS then announces bit 50.
+    pub expected_password: Option<Identity>,
     /// Our non-standard facilities frame, if any.
     pub nsf: Option<NonStandard>,
     /// Timer durations.
@@ -128,6 +133,8 @@ impl Config {
             identity: Identity::default(),
             subaddress: None,
             password: None,
+            selective_polling: None,
+            expected_password: None,
             nsf: None,
             timeouts: Timeouts::default(),
             bit_order: BitOrder::T30,
@@ -200,6 +207,8 @@ pub struct Session {
     pages_started: u32,
     /// Receiving side: the post-page command last answered, while no new data came.
     answered: Option<Fcf>,
+    /// The password (SID or PWD) the remote sent with its last command group.
+    remote_password: Option<Identity>,
     /// The time of the input being handled.
     clock: Instant,
     /// When our line is free: everything queued so far has been sent (by airtime).
@@ -222,6 +231,9 @@ impl Session {
         }
         cfg.capabilities.ready_to_receive = cfg.sink.is_some();
         cfg.capabilities.ready_to_transmit = cfg.source.is_some();
+        if cfg.expected_password.is_some() {
+            cfg.capabilities.password = true;
+        }
         let mut s = Session {
             timers: TimerTable::default(),
             out: VecDeque::new(),
@@ -235,6 +247,7 @@ impl Session {
             upcoming: None,
             pages_started: 0,
             answered: None,
+            remote_password: None,
             clock: now,
             line_free: now,
             outcome: Outcome {
@@ -492,17 +505,35 @@ impl Session {
                 }
                 true
             }
-            Fcf::SID
-            | Fcf::PWD
-            | Fcf::SEP
-            | Fcf::PSA
-            | Fcf::TSA
-            | Fcf::IRA
-            | Fcf::CIA
-            | Fcf::CSA
-            | Fcf::ISP => true,
+            Fcf::SID | Fcf::PWD => {
+                self.remote_password = Identity::from_fif(&f.fif).ok();
+                true
+            }
+            Fcf::SEP => {
+                if let Ok(id) = Identity::from_fif(&f.fif) {
+                    self.outcome.subaddress = id;
+                }
+                true
+            }
+            Fcf::PSA | Fcf::TSA | Fcf::IRA | Fcf::CIA | Fcf::CSA | Fcf::ISP => true,
             _ => false,
         }
+    }
+
+    /// True unless a password is expected and the remote did not present it. Compared
+    /// without an early exit.
+    fn password_ok(&self) -> bool {
+        let Some(want) = &self.cfg.expected_password else {
+            return true;
+        };
+        let Some(got) = &self.remote_password else {
+            return false;
+        };
+        let (a, b) = (want.to_fif(), got.to_fif());
+        a.iter()
+            .zip(b.iter())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
     }
 
     /// Sends our DIS (answering) or DTC (polling) with its identity frames, repeated every
@@ -517,6 +548,20 @@ impl Session {
         if !self.cfg.identity.is_empty() {
             let idf = if fcf == Fcf::DTC { Fcf::CIG } else { Fcf::CSI };
             frames.push(self.frame(idf, self.cfg.identity.to_fif()));
+        }
+        if fcf == Fcf::DTC {
+            // Polling: the polled station's DIS says whether it takes SEP and PWD.
+            let remote = self.remote_dis.as_ref().map(Dis::capabilities);
+            if let (Some(sep), Some(r)) = (&self.cfg.selective_polling, &remote) {
+                if r.selective_polling {
+                    frames.push(self.frame(Fcf::SEP, sep.to_fif()));
+                }
+            }
+            if let (Some(pwd), Some(r)) = (&self.cfg.password, &remote) {
+                if r.password {
+                    frames.push(self.frame(Fcf::PWD, pwd.to_fif()));
+                }
+            }
         }
         frames.push(self.frame(fcf, dis.fif().to_vec()));
         self.our_dis = Some(dis);

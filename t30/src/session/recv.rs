@@ -160,6 +160,9 @@ impl Session {
                 let Ok(dtc) = Dis::from_fif(&f.fif) else {
                     return;
                 };
+                if !self.password_ok() {
+                    return self.disconnect(Completion::PasswordRejected, now);
+                }
                 self.state = State::Tx(super::send::TxState::AwaitDis);
                 self.start_send(dtc, now);
                 return;
@@ -195,6 +198,7 @@ impl Session {
     fn on_dcs(&mut self, f: &Frame, now: Instant) {
         let Some(dis) = &self.our_dis else { return };
         match Dcs::parse(&f.fif, dis) {
+            Ok(_) if !self.password_ok() => self.disconnect(Completion::PasswordRejected, now),
             Ok(dcs) => {
                 // Identification is over: T1 no longer applies; T2 bounds the waits.
                 self.pending = None;

@@ -220,6 +220,7 @@ impl Session {
                 };
                 if self.cfg.calling && self.cfg.poll {
                     if dis.capabilities().ready_to_transmit {
+                        self.remote_dis = Some(dis);
                         self.announce(Fcf::DTC, now);
                     } else {
                         self.disconnect(Completion::NothingToPoll, now);
