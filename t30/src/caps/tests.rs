@@ -158,3 +158,32 @@ fn every_mode_round_trips_through_its_fif() {
         }
     }
 }
+
+proptest::proptest! {
+    /// Whatever DCS parses against a DIS re-parses from its own FIF to the same mode, and
+    /// the mode rebuilt from scratch is accepted by the same DIS.
+    #[test]
+    fn parsed_dcs_is_consistent(fif in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12)) {
+        let dis = Dis::from_capabilities(&Capabilities {
+            resolutions: Resolutions::all(),
+            subaddress: true,
+            password: true,
+            ..Capabilities::default()
+        });
+        if let Ok(dcs) = Dcs::parse(&fif, &dis) {
+            proptest::prop_assert_eq!(Dcs::parse(dcs.fif(), &dis).map(|d| *d.mode()), Ok(*dcs.mode()));
+            let rebuilt = Dcs::from_mode(*dcs.mode(), &dis);
+            proptest::prop_assert!(rebuilt.is_ok());
+        }
+    }
+
+    /// Any DIS FIF reads; the DIS built from what it says reads back the same.
+    #[test]
+    fn dis_view_is_stable(fif in proptest::collection::vec(proptest::prelude::any::<u8>(), 3..24)) {
+        let caps = Dis::from_fif(&fif).map(|d| d.capabilities());
+        proptest::prop_assert!(caps.is_ok());
+        let caps = caps.unwrap_or_default();
+        let again = Dis::from_capabilities(&caps).capabilities();
+        proptest::prop_assert_eq!(Dis::from_capabilities(&again).capabilities(), again);
+    }
+}
