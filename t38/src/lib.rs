@@ -5,6 +5,7 @@ pub mod codes;
 mod error;
 pub mod ifp;
 mod per;
+pub mod udptl;
 
 pub use codes::{DataType, FieldType, Indicator};
 pub use error::{IfpError, SdpError, StreamError, UdptlError, UdptlLimit};
