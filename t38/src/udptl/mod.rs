@@ -3,6 +3,10 @@
 
 mod limits;
 mod packet;
+mod receiver;
+mod sender;
 
 pub use limits::Limits;
 pub use packet::{Datagram, IfpList, ListIter, Recovery};
+pub use receiver::{Counters, Delivery, Receiver, ReceiverConfig, Source};
+pub use sender::{ErrorRecovery, Repeats, SendError, Sender, SenderConfig, Transmit};
