@@ -5,6 +5,7 @@ pub mod codes;
 mod error;
 pub mod ifp;
 mod per;
+pub mod tcp;
 pub mod udptl;
 
 pub use codes::{DataType, FieldType, Indicator};
