@@ -5,6 +5,7 @@ pub mod codes;
 mod error;
 pub mod ifp;
 mod per;
+pub mod sdp;
 pub mod tcp;
 pub mod udptl;
 
