@@ -1,4 +1,4 @@
-//! ITU-T T.38 fax over IP: IFP packets (ASN.1 PER), UDPTL with redundancy and FEC, TPKT, SDP; sans-IO
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub mod codes;
