@@ -194,7 +194,7 @@ fn unknown_extension_values_round_trip() {
     assert_eq!(Ifp::decode(&bytes, Packing::V2002), Ok(ifp));
 }
 
-fn arb_fields(p: Packing) -> impl Strategy<Value = Vec<(u8, Option<Vec<u8>>)>> {
+fn arb_fields(p: Packing) -> impl Strategy<Value = RawFields> {
     let max_type = match p {
         Packing::V1998 => 7,
         Packing::V2002 => FieldType::MAX,
@@ -215,7 +215,9 @@ fn arb_message() -> impl Strategy<Value = Message> {
     ]
 }
 
-fn arb_case() -> impl Strategy<Value = (Packing, Message, Vec<(u8, Option<Vec<u8>>)>)> {
+type RawFields = Vec<(u8, Option<Vec<u8>>)>;
+
+fn arb_case() -> impl Strategy<Value = (Packing, Message, RawFields)> {
     prop_oneof![Just(Packing::V1998), Just(Packing::V2002)]
         .prop_flat_map(|p| (Just(p), arb_message(), arb_fields(p)))
 }

@@ -106,6 +106,7 @@ pub enum Delivery<'a> {
 }
 
 const RING: usize = 64;
+const RING_I32: i32 = 64;
 const MAX_ENTRIES: usize = 8;
 
 #[derive(Debug)]
@@ -243,7 +244,7 @@ impl Receiver {
             return Ok(());
         }
         // Keep the window: anything 64 or more ahead pushes unreleased slots out as lost.
-        while ahead(seq, self.next) >= RING as i32 {
+        while ahead(seq, self.next) >= RING_I32 {
             self.skip_head();
         }
         // The primary.

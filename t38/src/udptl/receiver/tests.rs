@@ -2,6 +2,8 @@
 //! simulated clock. Expected losses come from an independent model of what redundancy and FEC
 //! can recover; delivered IFPs must equal what was sent, byte for byte.
 
+#![allow(clippy::cast_possible_truncation)] // test arithmetic on small counts
+
 use super::*;
 use crate::ifp::{Field, Message};
 use crate::udptl::{ErrorRecovery, Sender, SenderConfig};
