@@ -195,6 +195,20 @@ impl Receiver {
         }
     }
 
+    /// Forgets the stream and the counters (a new call), keeping the buffers.
+    pub fn reset(&mut self) {
+        for s in &mut self.slots {
+            s.valid = false;
+            s.fec_entries = 0;
+        }
+        self.started = false;
+        self.next = 0;
+        self.highest = 0;
+        self.held = 0;
+        self.gap_deadline = None;
+        self.counters = Counters::default();
+    }
+
     /// The counters so far.
     pub fn counters(&self) -> Counters {
         self.counters
