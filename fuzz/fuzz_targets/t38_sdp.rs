@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use t38::sdp::{LocalCaps, MediaLine, T38Params};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = MediaLine::parse(s);
     if let Ok(p) = T38Params::parse(s.lines()) {
         let lines = p.attribute_lines();

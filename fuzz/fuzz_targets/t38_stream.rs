@@ -26,7 +26,11 @@ fn frames(framing: Framing, data: &[u8], chunk: usize) -> (Vec<Vec<u8>>, bool) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    for framing in [Framing::Tpkt, Framing::Raw(Packing::V1998), Framing::Raw(Packing::V2002)] {
+    for framing in [
+        Framing::Tpkt,
+        Framing::Raw(Packing::V1998),
+        Framing::Raw(Packing::V2002),
+    ] {
         let whole = frames(framing, data, data.len());
         let bytewise = frames(framing, data, 1);
         assert_eq!(whole, bytewise);

@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
         d.encode(&mut out).expect("a decoded datagram encodes");
         assert_eq!(Datagram::decode(&out, &Limits::default()), Ok(d));
     }
-    let packing = if data.first().is_some_and(|b| b & 1 == 1) { Packing::V2002 } else { Packing::V1998 };
+    let packing = if data.first().is_some_and(|b| b & 1 == 1) {
+        Packing::V2002
+    } else {
+        Packing::V1998
+    };
     let mut rx = Receiver::new(ReceiverConfig::new(packing));
     let t0 = Instant::now();
     let mut rest = data.get(1..).unwrap_or(&[]);
@@ -25,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
             Delivery::Ifp { seq, .. } | Delivery::Lost { seq } => seq,
         };
         if let Some(l) = last {
-            assert!(seq == l.wrapping_add(1) || seq.wrapping_sub(l) > 1, "released in order");
+            assert!(
+                seq == l.wrapping_add(1) || seq.wrapping_sub(l) > 1,
+                "released in order"
+            );
         }
         last = Some(seq);
     };
