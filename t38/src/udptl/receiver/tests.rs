@@ -413,3 +413,31 @@ fn huge_jump_is_a_restart() {
     ));
     assert_eq!(rx.counters().resyncs, 1);
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Any seed, loss rate, duplication and reordering: in-order, exact delivery of
+        /// exactly what the model says redundancy or FEC can recover.
+        #[test]
+        fn sender_to_receiver_matches_model(seed in any::<u64>(), loss in 0.0f64..0.3, dup in 0.0f64..0.2,
+                                            reorder in 0.0f64..0.1, fec in any::<bool>(), first in any::<u16>()) {
+            let payload = ifps(400, seed, Packing::V2002);
+            let net = Net { seed, loss, dup, reorder };
+            let mut cfg = ReceiverConfig::new(Packing::V2002);
+            cfg.hold = Duration::from_secs(1);
+            let (rec, model): (ErrorRecovery, fn(usize, &BTreeSet<usize>) -> BTreeSet<usize>) = if fec {
+                (ErrorRecovery::Fec { span: 3, entries: 3 }, |n, a| model_fec(n, 3, 3, a))
+            } else {
+                (ErrorRecovery::Redundancy { depth: 3 }, |n, a| model_redundancy(n, 3, a))
+            };
+            let r = run(rec, first, &payload, net, cfg);
+            let got = check_release(&r, first, &payload);
+            prop_assert_eq!(got, model(payload.len(), &r.arrived));
+        }
+    }
+}
