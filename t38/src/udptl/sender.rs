@@ -335,9 +335,7 @@ impl Sender {
                     let start = out.len();
                     out.resize(start + high, 0);
                     for j in 0..span {
-                        for (o, b) in out[start..].iter_mut().zip(member(j).iter()) {
-                            *o ^= b;
-                        }
+                        xor_into(&mut out[start..], member(j));
                     }
                     debug_assert!(out.len() > before);
                 }
@@ -349,6 +347,24 @@ impl Sender {
         self.seq = seq.wrapping_add(1);
         self.sent = self.sent.saturating_add(1);
         Ok(())
+    }
+}
+
+/// `dst[i] ^= src[i]` over the shorter of the two, eight octets at a time.
+pub(crate) fn xor_into(dst: &mut [u8], src: &[u8]) {
+    let n = dst.len().min(src.len());
+    let (dst, src) = (&mut dst[..n], &src[..n]);
+    let mut d = dst.chunks_exact_mut(8);
+    let mut s = src.chunks_exact(8);
+    for (dc, sc) in (&mut d).zip(&mut s) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(dc);
+        let mut b = [0u8; 8];
+        b.copy_from_slice(sc);
+        dc.copy_from_slice(&(u64::from_ne_bytes(a) ^ u64::from_ne_bytes(b)).to_ne_bytes());
+    }
+    for (o, b) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *o ^= b;
     }
 }
 
