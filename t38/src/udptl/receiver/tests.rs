@@ -418,6 +418,8 @@ mod props {
     use super::*;
     use proptest::prelude::*;
 
+    type Model = fn(usize, &BTreeSet<usize>) -> BTreeSet<usize>;
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -430,7 +432,7 @@ mod props {
             let net = Net { seed, loss, dup, reorder };
             let mut cfg = ReceiverConfig::new(Packing::V2002);
             cfg.hold = Duration::from_secs(1);
-            let (rec, model): (ErrorRecovery, fn(usize, &BTreeSet<usize>) -> BTreeSet<usize>) = if fec {
+            let (rec, model): (ErrorRecovery, Model) = if fec {
                 (ErrorRecovery::Fec { span: 3, entries: 3 }, |n, a| model_fec(n, 3, 3, a))
             } else {
                 (ErrorRecovery::Redundancy { depth: 3 }, |n, a| model_redundancy(n, 3, a))
