@@ -70,6 +70,13 @@ extern "C" {
         len: c_int,
         seq_no: u16,
     ) -> c_int;
+    fn t38_set_data_transport_protocol(s: *mut T38CoreState, protocol: c_int);
+    fn t38_core_rx_ifp_stream(
+        s: *mut T38CoreState,
+        buf: *const u8,
+        len: c_int,
+        log_seq_no: u16,
+    ) -> c_int;
     fn t38_core_send_indicator(s: *mut T38CoreState, indicator: c_int) -> c_int;
     fn t38_core_send_data_multi_field(
         s: *mut T38CoreState,
@@ -105,6 +112,17 @@ extern "C" {
 const ALL_COMPRESSIONS: c_int = 0x02 | 0x04 | 0x08;
 /// `T38_PACKET_CATEGORY_CONTROL_DATA`.
 const CATEGORY_CONTROL_DATA: c_int = 1;
+
+/// `T38_TRANSPORT_*`: how spandsp frames IFPs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// `T38_TRANSPORT_UDPTL`: bare IFPs (the default).
+    Udptl = 0,
+    /// `T38_TRANSPORT_TCP`: raw self-delimiting IFPs on a stream.
+    Tcp = 2,
+    /// `T38_TRANSPORT_TCP_TPKT`: each IFP behind an RFC 1006 header.
+    TcpTpkt = 3,
+}
 
 /// What spandsp's IFP decoder reported through its receive callbacks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -231,6 +249,22 @@ impl SpandspCore {
             t38_set_sequence_number_handling(s, 0);
         }
         SpandspCore { s, sink }
+    }
+
+    /// Selects the framing spandsp's encoder writes and its stream decoder expects.
+    pub fn set_transport(&mut self, t: Transport) {
+        // SAFETY: `s` is live.
+        unsafe { t38_set_data_transport_protocol(self.s, t as c_int) };
+    }
+
+    /// `t38_core_rx_ifp_stream`: decodes the IFP at the start of `buf` (after its TPKT header
+    /// in TPKT mode); returns spandsp's result (octets used, 0 = incomplete, -1 = error) and
+    /// the events.
+    pub fn rx_stream(&mut self, buf: &[u8]) -> (i32, Vec<RxEvent>) {
+        let len = c_int::try_from(buf.len()).expect("length fits c_int");
+        // SAFETY: `s` is live; `buf` is valid for `len` reads during the call.
+        let r = unsafe { t38_core_rx_ifp_stream(self.s, buf.as_ptr(), len, 0) };
+        (r, self.take_sink().events)
     }
 
     fn take_sink(&mut self) -> CoreSink {
