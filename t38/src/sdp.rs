@@ -15,7 +15,7 @@ use core::fmt::{self, Write as _};
 
 use crate::error::SdpError;
 use crate::ifp::Packing;
-use crate::udptl::ErrorRecovery;
+use crate::udptl::{ErrorRecovery, Limits, ReceiverConfig, SenderConfig};
 
 /// `T38FaxRateManagement`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -404,6 +404,39 @@ pub fn agreed_recovery(params: &T38Params) -> ErrorRecovery {
         },
         _ => ErrorRecovery::None,
     }
+}
+
+/// `T38FaxMaxDatagram` assumed when the peer's SDP has none: 400, spandsp's default and below
+/// FreeSWITCH's fallback of 500.
+pub const DEFAULT_PEER_MAX_DATAGRAM: usize = 400;
+
+/// The UDPTL endpoints a finished offer/answer calls for: the packing of the agreed version,
+/// the agreed error recovery (with a version-4 `T38FaxUdpECDepth` / `T38FaxUdpFECMaxSpan` from
+/// the peer honoured within our caps), and the peer's max datagram, clamped.
+pub fn udptl_configs(agreed: &T38Params, peer: &T38Params) -> (SenderConfig, ReceiverConfig) {
+    let limits = Limits::default();
+    let mut recovery = agreed_recovery(agreed);
+    match &mut recovery {
+        ErrorRecovery::Redundancy { depth } => {
+            if let Some((min, max)) = peer.udp_ec_depth {
+                let want = u32::from(*depth).clamp(min, max.unwrap_or(u32::MAX).max(min));
+                *depth = u8::try_from(want.min(16)).unwrap_or(16);
+            }
+        }
+        ErrorRecovery::Fec { span, .. } => {
+            if let Some(max) = peer.fec_max_span {
+                *span = u8::try_from(max.max(1).min(u32::from(*span).max(1))).unwrap_or(*span);
+            }
+        }
+        ErrorRecovery::None => {}
+    }
+    let mut tx = SenderConfig::new(
+        recovery,
+        peer.peer_max_datagram(DEFAULT_PEER_MAX_DATAGRAM, limits.max_datagram),
+    );
+    tx.packing = agreed.packing();
+    let rx = ReceiverConfig::new(agreed.packing());
+    (tx, rx)
 }
 
 /// Worst-case UDPTL datagram size for IFPs of up to `max_ifp` octets under `recovery`:

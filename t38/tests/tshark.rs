@@ -88,6 +88,7 @@ fn dissect(datagrams: &[Vec<u8>], pre_corrigendum: bool, name: &str) -> Vec<Valu
         String::from_utf8_lossy(&out.stderr)
     );
     let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir(&dir);
     let v: Value = serde_json::from_slice(&out.stdout).expect("tshark JSON");
     v.as_array()
         .expect("packet list")

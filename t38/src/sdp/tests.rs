@@ -132,6 +132,46 @@ fn offer_answer() {
 }
 
 #[test]
+fn configs_from_the_exchange() {
+    let offer = T38Params::parse(OFFER.iter().copied()).expect("parses");
+    let agreed = LocalCaps::default().answer(&offer).expect("answers");
+    let (tx, rx) = udptl_configs(&agreed, &offer);
+    assert_eq!(tx.packing, Packing::V1998);
+    assert_eq!(rx.packing, Packing::V1998);
+    assert_eq!(tx.recovery, ErrorRecovery::Redundancy { depth: 3 });
+    assert_eq!(
+        tx.peer_max_datagram, 400,
+        "from the misspelt T38MaxDatagram"
+    );
+    // A version-4 peer asking for depth 1..2, FEC span at most 2, and no datagram size.
+    let peer = T38Params::parse([
+        "a=T38FaxVersion:4",
+        "a=T38FaxUdpECDepth:1 2",
+        "a=T38FaxUdpFECMaxSpan:2",
+    ])
+    .expect("parses");
+    let mut agreed = peer.clone();
+    agreed.udp_ec = vec![UdpEc::Redundancy];
+    assert_eq!(
+        udptl_configs(&agreed, &peer).0.recovery,
+        ErrorRecovery::Redundancy { depth: 2 }
+    );
+    assert_eq!(
+        udptl_configs(&agreed, &peer).0.peer_max_datagram,
+        DEFAULT_PEER_MAX_DATAGRAM
+    );
+    agreed.udp_ec = vec![UdpEc::Fec];
+    assert_eq!(
+        udptl_configs(&agreed, &peer).0.recovery,
+        ErrorRecovery::Fec {
+            span: 2,
+            entries: 3
+        }
+    );
+    assert!(crate::udptl::Sender::new(udptl_configs(&agreed, &peer).0).is_ok());
+}
+
+#[test]
 fn datagram_arithmetic() {
     // spandsp at 14400 bit/s: max IFP 59 octets, max datagram 244 with redundancy depth 3
     // (t30-t38.md §6): 2 + 60 + 2 + 3 x 60 = 244.

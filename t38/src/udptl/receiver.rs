@@ -440,7 +440,7 @@ impl Receiver {
         let s = self.next;
         let slot = &mut self.slots[usize::from(s) % RING];
         if slot.is(s) && slot.data.is_some() && !slot.released {
-            self.held -= 1;
+            self.held = self.held.saturating_sub(1);
         }
         slot.reset(s);
         slot.released = true;
@@ -469,7 +469,7 @@ impl Receiver {
         let slot = &self.slots[idx];
         if slot.is(s) && !slot.released {
             if let Some(source) = slot.data {
-                self.held -= 1;
+                self.held = self.held.saturating_sub(1);
                 self.next = s.wrapping_add(1);
                 self.gap_deadline = None;
                 match source {
