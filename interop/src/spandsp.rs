@@ -409,6 +409,15 @@ impl SpandspTerminal {
         SpandspTerminal { s, sink }
     }
 
+    /// Selects the framing of the terminal's IFPs, sent and received (TPKT frames then carry
+    /// their 4-octet header both ways).
+    pub fn set_transport(&mut self, t: Transport) {
+        // SAFETY: `s` is live; the core state belongs to it.
+        unsafe {
+            t38_set_data_transport_protocol(t38_terminal_get_t38_core_state(self.s), t as c_int)
+        };
+    }
+
     /// Advances the terminal's clock by `samples` (8000 per second); returns the IFPs it sent
     /// meanwhile with their requested repeat counts.
     pub fn step(&mut self, samples: i32) -> Vec<(Vec<u8>, i32)> {
