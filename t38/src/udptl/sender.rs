@@ -333,8 +333,11 @@ impl Sender {
                     }
                     write_len_det(out, high);
                     let start = out.len();
+                    // The first member is copied, the others XORed in; shorter ones count as
+                    // zero-padded.
+                    out.extend_from_slice(member(0));
                     out.resize(start + high, 0);
-                    for j in 0..span {
+                    for j in 1..span {
                         xor_into(&mut out[start..], member(j));
                     }
                     debug_assert!(out.len() > before);
