@@ -261,8 +261,8 @@ impl Sender {
                 max: self.cfg.limits.max_ifp,
             });
         }
-        // Header plus the smallest error-recovery field (2 octets for redundancy; FEC with
-        // zero entries is 5).
+        // Header plus the smallest error-recovery field (2 octets for redundancy, 4 for FEC
+        // with no entries).
         let recovery_min = if matches!(self.cfg.recovery, ErrorRecovery::Fec { .. }) {
             4
         } else {
@@ -317,30 +317,37 @@ impl Sender {
                         span = 0;
                     }
                 }
+                // Parity entry m covers seq + m - span*e + j*e, j = 0..span, for e entries.
+                let history = &self.history;
+                let member =
+                    |m: usize, j: usize, e: usize| &history[slot_back(seq, span * e - m - j * e)];
+                let high = |m: usize, e: usize| {
+                    (0..span).map(|j| member(m, j, e).len()).max().unwrap_or(0)
+                };
+                // Fewer entries (each over a different set of IFPs) until the datagram fits the
+                // peer's maximum; patching the count after the fact would mislead the receiver.
+                let header = out.len() + 4;
+                while entries > 0
+                    && header
+                        + (0..entries)
+                            .map(|m| len_det_size(high(m, entries)) + high(m, entries))
+                            .sum::<usize>()
+                        > self.max_datagram
+                {
+                    entries -= 1;
+                }
                 write_fec_header(crate::per::lo8(span), entries, out)?;
-                let count_pos = out.len() - 1;
                 for m in 0..entries {
-                    let before = out.len();
-                    // Members: seq + m - span*entries + j*entries, j = 0..span.
-                    let member = |j: usize| {
-                        let back = span * entries - m - j * entries;
-                        &self.history[slot_back(seq, back)]
-                    };
-                    let high = (0..span).map(|j| member(j).len()).max().unwrap_or(0);
-                    if out.len() + len_det_size(high) + high > self.max_datagram {
-                        out[count_pos] = crate::per::lo8(m);
-                        break;
-                    }
-                    write_len_det(out, high);
+                    let h = high(m, entries);
+                    write_len_det(out, h);
                     let start = out.len();
                     // The first member is copied, the others XORed in; shorter ones count as
                     // zero-padded.
-                    out.extend_from_slice(member(0));
-                    out.resize(start + high, 0);
+                    out.extend_from_slice(member(m, 0, entries));
+                    out.resize(start + h, 0);
                     for j in 1..span {
-                        xor_into(&mut out[start..], member(j));
+                        xor_into(&mut out[start..], member(m, j, entries));
                     }
-                    debug_assert!(out.len() > before);
                 }
             }
         }

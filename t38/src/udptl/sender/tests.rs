@@ -166,3 +166,37 @@ fn sequence_wraps() {
     let t = s.send_encoded(&[2]).expect("sends");
     assert_eq!(t.datagram, [0, 0, 1, 2, 0, 1, 1, 1]);
 }
+
+#[test]
+fn fec_entries_reduced_to_fit_and_still_consistent() {
+    // span 2, entries 3, 40-octet IFPs: full FEC needs 2 + 41 + 4 + 3 x 41 = 170 octets; a
+    // 150-octet peer gets 2 entries, each computed over the groups of a 2-entry scheme.
+    let ifps: Vec<Vec<u8>> = (0..20u8)
+        .map(|i| vec![i.wrapping_mul(29) | 1; 40])
+        .collect();
+    let mut s = sender(
+        ErrorRecovery::Fec {
+            span: 2,
+            entries: 3,
+        },
+        150,
+    );
+    for (i, ifp) in ifps.iter().enumerate() {
+        let t = s.send_encoded(ifp).expect("sends");
+        assert!(t.datagram.len() <= 150);
+        let d = Datagram::decode(t.datagram, &Limits::default()).expect("decodes");
+        let Recovery::Fec { span, entries } = d.recovery else {
+            panic!("FEC")
+        };
+        if i >= 6 {
+            assert_eq!((span, entries.len()), (2, 2));
+            for (m, parity) in entries.iter().enumerate() {
+                // Members i + m - 4 + 2j, j = 0, 1.
+                let a = &ifps[i + m - 4];
+                let b = &ifps[i + m - 2];
+                let want: Vec<u8> = a.iter().zip(b).map(|(x, y)| x ^ y).collect();
+                assert_eq!(parity, want.as_slice(), "datagram {i} entry {m}");
+            }
+        }
+    }
+}
