@@ -292,6 +292,13 @@ impl Receiver {
             }
             Recovery::Fec { span, entries } => {
                 let slot = &mut self.slots[usize::from(seq) % RING];
+                slot.fec_entries = 0;
+                // Parity covers only IFPs before `seq`. Without a gap now every one of them
+                // that can still be released is here, so the parity can never be needed.
+                if !self.has_gap() {
+                    return Ok(());
+                }
+                let slot = &mut self.slots[usize::from(seq) % RING];
                 let n = entries.len().min(MAX_ENTRIES);
                 slot.fec_span = span;
                 slot.fec_entries = crate::per::lo8(n);
