@@ -10,6 +10,29 @@
 //! - numbers are bounded (CVE-2010-0441 crashed Asterisk with a malformed `T38FaxMaxDatagram`):
 //!   a value that does not fit `u32` is an error, and [`T38Params::peer_max_datagram`] clamps.
 //! - an absent `T38FaxVersion` means version 0 (1998 packing).
+//!
+//! ```
+//! use t38::sdp::{udptl_configs, LocalCaps, MediaLine, T38Params};
+//! use t38::udptl::{ErrorRecovery, Receiver, Sender};
+//! use t38::Packing;
+//!
+//! // A re-INVITE offer as FreeSWITCH sends it.
+//! let offer_sdp = "m=image 40068 udptl t38\r\na=T38FaxVersion:0\r\na=T38MaxBitRate:14400\r\n\
+//!                  a=T38FaxRateManagement:transferredTCF\r\na=T38FaxMaxDatagram:400\r\n\
+//!                  a=T38FaxUdpEC:t38UDPRedundancy\r\n";
+//! let media = MediaLine::parse(offer_sdp.lines().next().unwrap_or_default())?;
+//! let offer = T38Params::parse(offer_sdp.lines())?;
+//!
+//! let answer = LocalCaps::default().answer(&offer)?;
+//! let lines = answer.attribute_lines(); // a=T38FaxVersion:0, a=T38MaxBitRate:14400, ...
+//! assert_eq!(lines[0], "a=T38FaxVersion:0");
+//!
+//! let (tx, rx) = udptl_configs(&answer, &offer);
+//! assert_eq!((media.port, tx.packing, tx.peer_max_datagram), (40068, Packing::V1998, 400));
+//! assert_eq!(tx.recovery, ErrorRecovery::Redundancy { depth: 3 });
+//! let (_sender, _receiver) = (Sender::new(tx)?, Receiver::new(rx));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use core::fmt::{self, Write as _};
 

@@ -4,6 +4,30 @@
 //! [`StreamDecoder`] is push-style: give it whatever the socket returned, in pieces of any
 //! size, and it hands back whole IFPs; the frames are the same however the input is split.
 //! After an error it refuses further input (the stream has lost its framing).
+//!
+//! ```
+//! use t38::tcp::{write_tpkt, Framing, StreamDecoder};
+//!
+//! let mut stream = Vec::new();
+//! write_tpkt(&[0x06], &mut stream)?; // v21-preamble indicator
+//! write_tpkt(&[0xC0, 0x01, 0x80, 0x00, 0x00, 0xFF], &mut stream)?; // one HDLC octet
+//! assert_eq!(&stream[..5], [0x03, 0x00, 0x00, 0x05, 0x06]);
+//!
+//! // Whatever the socket returns, in any pieces: here three octets at a time.
+//! let mut dec = StreamDecoder::new(Framing::Tpkt);
+//! let mut ifps = Vec::new();
+//! for mut piece in stream.chunks(3) {
+//!     while !piece.is_empty() {
+//!         let (used, ifp) = dec.update(piece)?;
+//!         if let Some(ifp) = ifp {
+//!             ifps.push(ifp.to_vec());
+//!         }
+//!         piece = &piece[used..];
+//!     }
+//! }
+//! assert_eq!(ifps, [vec![0x06], vec![0xC0, 0x01, 0x80, 0x00, 0x00, 0xFF]]);
+//! # Ok::<(), t38::StreamError>(())
+//! ```
 
 use crate::error::StreamError;
 use crate::ifp::{Ifp, Packing};
