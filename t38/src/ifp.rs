@@ -11,7 +11,9 @@
 //! leaves the next element's bits in the same octet (4 or 5 bits in). We encode and decode that
 //! exactly as X.691 says (Wireshark agrees). spandsp 0.0.6 pads such an element to a whole octet
 //! on sending, which only matters for an element without data that is *not* the last one; no
-//! deployed sender produces that shape.
+//! deployed sender produces that shape. spandsp 0.0.6 also places the index of an extension
+//! field type (cm/jm/ci-message, v34rate, V.34 only) one bit to the right of where X.691 and
+//! Wireshark put it; we follow X.691.
 //!
 //! Decoding does not allocate: [`Ifp::decode`] validates the whole packet once and keeps a view
 //! of the bytes; [`Ifp::fields`] walks them again.
