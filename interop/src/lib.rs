@@ -1,5 +1,6 @@
 //! A minimal, hand-written FFI to the system libtiff (4.5 or later), for testing t4-codec
-//! against libtiff and for benchmarking the two side by side.
+//! against libtiff and for benchmarking the two side by side, and to the system spandsp
+//! (0.0.6) for testing t38.
 //!
 //! Everything goes through in-memory TIFF files (`TIFFClientOpenExt` with callbacks over a
 //! `Vec<u8>`), so nothing touches the file system. libtiff's messages are captured per handle
@@ -11,6 +12,9 @@
 //!   [`raw_strips`]: whole TIFF files, for feeding libtiff's command-line tools.
 //! - [`PreparedDecode`] / [`PreparedEncode`]: handles set up once so that a benchmark times
 //!   only libtiff's codec.
+//!
+//! - [`spandsp`]: spandsp's T.38 IFP codec and T.38 terminal, for the `t38` crate's peer
+//!   tests.
 //!
 //! This crate is for tests and benchmarks only and is not published.
 
@@ -25,6 +29,7 @@ mod handle;
 mod memio;
 mod prepared;
 mod scheme;
+pub mod spandsp;
 mod strip;
 
 pub use error::Error;

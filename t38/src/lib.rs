@@ -1,4 +1,14 @@
-//! ITU-T T.38 fax over IP: IFP packets (ASN.1 PER), UDPTL with redundancy and FEC, TPKT, SDP; sans-IO
-//!
-//! (Skeleton: the implementation lands with its issue.)
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+pub mod codes;
+mod error;
+pub mod ifp;
+mod per;
+pub mod sdp;
+pub mod tcp;
+pub mod udptl;
+
+pub use codes::{DataType, FieldType, Indicator};
+pub use error::{IfpError, SdpError, StreamError, UdptlError, UdptlLimit};
+pub use ifp::{Field, Fields, Ifp, Message, Packing};
