@@ -807,6 +807,10 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
             let Ok(h) = self.load_header(tenant, &id) else {
                 continue;
             };
+            if h.slot == KeySlot::Shredded {
+                // Finishes a shred interrupted between the tombstone and the body delete.
+                self.backend.delete(&body_name(tenant, &id))?;
+            }
             let p = self.retention.policy(&h.class);
             let st = self.state(tenant, &id)?;
             let due = |d: Option<std::time::Duration>, from: Option<i64>| match (d, from) {
