@@ -1,6 +1,8 @@
 //! `faxctl store` end to end: the contract other tools call (put prints only the id), round
 //! trips, rotation and rewrap, shredding, verification of a damaged store, passphrase rules.
 
+#![allow(clippy::unwrap_used)] // test set-up
+
 use std::path::Path;
 use std::process::Command;
 

@@ -36,6 +36,8 @@ pub const MAX_PROVENANCE_LEN: usize = 1024;
 pub const MAX_HEADER_LEN: usize = 8 + 2048 + 2 + 1 + 4 + 12 + WRAPPED_LEN;
 
 const FLAG_DERIVED: u8 = 1;
+/// Encoded length of a live key slot: state, version, nonce, wrapped key.
+const SLOT_LEN: u16 = 1 + 4 + 12 + 48;
 
 /// Where a derived artifact (OCR text, a summary) came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,8 +113,10 @@ pub(crate) fn same_commitment(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Lengths are bounded by the validated name types (at most 129 bytes for a KEK id), so the
+/// saturating conversions below never change a value.
 fn put_str8(out: &mut Vec<u8>, s: &str) {
-    out.push(s.len() as u8);
+    out.push(u8::try_from(s.len()).unwrap_or(u8::MAX));
     out.extend_from_slice(s.as_bytes());
 }
 
@@ -128,7 +132,11 @@ impl Header {
         put_str8(&mut id, self.kek.as_str());
         if let Some(d) = &self.derived {
             id.extend_from_slice(&d.original.0);
-            id.extend_from_slice(&(d.provenance.len() as u16).to_be_bytes());
+            id.extend_from_slice(
+                &u16::try_from(d.provenance.len())
+                    .unwrap_or(u16::MAX)
+                    .to_be_bytes(),
+            );
             id.extend_from_slice(d.provenance.as_bytes());
         }
         id.extend_from_slice(&self.commitment);
@@ -140,7 +148,7 @@ impl Header {
         } else {
             0
         });
-        out.extend_from_slice(&(id.len() as u16).to_be_bytes());
+        out.extend_from_slice(&u16::try_from(id.len()).unwrap_or(u16::MAX).to_be_bytes());
         out.extend_from_slice(&id);
         out
     }
@@ -164,7 +172,7 @@ impl Header {
                 nonce,
                 ciphertext,
             } => {
-                out.extend_from_slice(&(1 + 4 + 12 + WRAPPED_LEN as u16).to_be_bytes());
+                out.extend_from_slice(&SLOT_LEN.to_be_bytes());
                 out.push(1);
                 out.extend_from_slice(&version.to_be_bytes());
                 out.extend_from_slice(nonce);

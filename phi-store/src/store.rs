@@ -363,6 +363,7 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
     /// # Errors
     /// [`StoreError::NotFound`] if the original does not exist; [`StoreError::Invalid`] for
     /// provenance over 1024 bytes; otherwise as [`Store::put`].
+    #[allow(clippy::too_many_arguments)] // each argument is a distinct, required fact
     pub fn put_derived(
         &self,
         ctx: &AccessContext,

@@ -34,6 +34,9 @@ pub const SALT_LEN: usize = 32;
 pub const NONCE_PREFIX_LEN: usize = 7;
 /// Length of the body header: length byte, salt, nonce prefix.
 pub const BODY_HEADER_LEN: usize = 1 + SALT_LEN + NONCE_PREFIX_LEN;
+/// The header length as its first byte.
+const BODY_HEADER_LEN_BYTE: u8 = 40;
+const _: () = assert!(BODY_HEADER_LEN_BYTE as usize == BODY_HEADER_LEN);
 /// Plaintext bytes in the first segment.
 pub const FIRST_PLAINTEXT_SEGMENT: usize = SEGMENT_SIZE - BODY_HEADER_LEN - TAG_LEN;
 /// Plaintext bytes in every later full segment.
@@ -189,7 +192,7 @@ impl<W: Write> BodyWriter<W> {
     /// [`StoreError::Backend`] if writing fails or the system generator fails.
     pub fn new(dek: &DataKey, aad: &[u8], mut out: W) -> Result<BodyWriter<W>> {
         let mut header = [0u8; BODY_HEADER_LEN];
-        header[0] = BODY_HEADER_LEN as u8;
+        header[0] = BODY_HEADER_LEN_BYTE;
         SystemRandom::new()
             .fill(&mut header[1..])
             .map_err(|_| StoreError::Backend(io::Error::other("system random failed")))?;

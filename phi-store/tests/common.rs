@@ -1,5 +1,11 @@
 //! Shared set-up for the store tests.
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::unwrap_used,
+    dead_code,
+    unreachable_pub,
+    missing_docs
+)] // test set-up
 
 use phi_store::audit::MemoryAudit;
 use phi_store::backend::{Backend, MemoryBackend};

@@ -5,6 +5,7 @@
 //! verification (no half-written object is ever readable) and that rewrap resumes.
 //!
 //! `PHI_STORE_CRASH_KILLS` sets the number of kills per mode (default 70; 3 modes = 210).
+#![allow(clippy::cast_possible_truncation, clippy::unwrap_used)] // test data and set-up
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! Store behaviour: round trips, ranges, rotation and rewrap, shredding, retention, derived
 //! artifacts, access policy and audit, fault injection.
+#![allow(clippy::cast_possible_truncation, clippy::unwrap_used)] // test data and set-up
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! Streaming body round trips at every size around segment boundaries, ranged reads against
 //! slices of the plaintext, and truncation/extension/reordering of segments.
+#![allow(clippy::cast_possible_truncation, clippy::unwrap_used)] // test data and set-up
 
 use phi_store::keys::DataKey;
 use phi_store::stream::{

@@ -3,6 +3,7 @@
 //! and associated data, at sizes around the segment boundaries.
 //!
 //! Skips with a note when `python3 -c "import tink"` fails, unless `FAXKIT_REQUIRE_PEERS=1`.
+#![allow(clippy::cast_possible_truncation, clippy::unwrap_used)] // test data and set-up
 
 use phi_store::keys::DataKey;
 use phi_store::stream::{decrypt, encrypt, FIRST_PLAINTEXT_SEGMENT, PLAINTEXT_SEGMENT};

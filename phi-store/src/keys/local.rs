@@ -39,11 +39,14 @@ struct State {
     keks: BTreeMap<KekId, Kek>,
 }
 
+/// Path, passphrase-derived key, PBKDF2 iterations and salt of a key file.
+type KeyFile = (PathBuf, Zeroizing<[u8; 32]>, u32, [u8; 16]);
+
 /// KEKs held in memory and, when opened from a path, persisted to the key file on every
 /// change. Without a path (see [`LocalKeyring::in_memory`]) it is a test provider.
 pub struct LocalKeyring {
     state: Mutex<State>,
-    file: Option<(PathBuf, Zeroizing<[u8; 32]>, u32, [u8; 16])>,
+    file: Option<KeyFile>,
     rng: SystemRandom,
 }
 
@@ -76,7 +79,7 @@ fn aead_key(raw: &[u8; 32]) -> Result<LessSafeKey> {
 fn wrap_aad(kek: &KekId, version: u32, aad: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(32 + kek.as_str().len() + aad.len());
     v.extend_from_slice(b"phi-store/v1 wrap\0");
-    v.push(kek.as_str().len() as u8);
+    v.push(u8::try_from(kek.as_str().len()).unwrap_or(u8::MAX));
     v.extend_from_slice(kek.as_str().as_bytes());
     v.extend_from_slice(&version.to_be_bytes());
     v.extend_from_slice(aad);
@@ -170,12 +173,20 @@ impl LocalKeyring {
             return Ok(Vec::new());
         };
         let mut payload = Zeroizing::new(Vec::new());
-        payload.extend_from_slice(&(st.keks.len() as u32).to_be_bytes());
+        payload.extend_from_slice(
+            &u32::try_from(st.keks.len())
+                .unwrap_or(u32::MAX)
+                .to_be_bytes(),
+        );
         for (id, k) in &st.keks {
-            payload.push(id.as_str().len() as u8);
+            payload.push(u8::try_from(id.as_str().len()).unwrap_or(u8::MAX));
             payload.extend_from_slice(id.as_str().as_bytes());
             payload.push(u8::from(k.destroyed));
-            payload.extend_from_slice(&(k.versions.len() as u32).to_be_bytes());
+            payload.extend_from_slice(
+                &u32::try_from(k.versions.len())
+                    .unwrap_or(u32::MAX)
+                    .to_be_bytes(),
+            );
             for (v, bytes) in &k.versions {
                 payload.extend_from_slice(&v.to_be_bytes());
                 payload.extend_from_slice(&bytes[..]);

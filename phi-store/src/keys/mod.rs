@@ -4,7 +4,7 @@
 //! by destroying one KEK) and has numbered versions. Rotation adds a version and makes it
 //! primary; new objects and `rewrap` use the primary; retiring drops every version below a
 //! minimum, after which objects still wrapped under those versions fail with
-//! [`StoreError::RetiredKeyVersion`](crate::StoreError::RetiredKeyVersion).
+//! [`crate::StoreError::RetiredKeyVersion`].
 
 mod data_key;
 mod local;
