@@ -10,10 +10,14 @@
 mod fault;
 mod fs;
 mod memory;
+#[cfg(feature = "s3")]
+mod s3;
 
 pub use fault::{Fault, FaultyBackend};
 pub use fs::FsBackend;
 pub use memory::MemoryBackend;
+#[cfg(feature = "s3")]
+pub use s3::{S3Backend, S3Config};
 
 use crate::error::{Result, StoreError};
 use std::io::{Read, Write};
