@@ -75,7 +75,7 @@ fn init_put_get_rotate_rewrap_shred_verify_sweep() {
     // A second object, then damage one body byte: verify fails, get writes nothing.
     let r = store(&["put", input.to_str().unwrap()], &root, PASS);
     let id2 = r.stdout.trim().to_owned();
-    let body = root.join("default").join(format!("{id2}.b"));
+    let body = root.join("default").join(format!("{id2}.o"));
     let mut b = std::fs::read(&body).unwrap();
     b[70_000] ^= 1;
     std::fs::write(&body, &b).unwrap();

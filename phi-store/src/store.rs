@@ -1,11 +1,14 @@
 //! The store: envelope encryption, access policy and audit around a [`Backend`].
 //!
-//! Each object is two blobs in its tenant's namespace: `<tenant>/<id>.h` (the header, a few
-//! hundred bytes, replaced atomically by rewrap and shred) and `<tenant>/<id>.b` (the body,
-//! written once, never rewritten). A put writes the body, then the header, both create-only
-//! and durable; the id is returned only after the header is durable, so an object is either
-//! fully readable or absent (a body without header is an orphan, removed by the sweeper).
-//! Retention state (legal hold, final delivery) lives in `<tenant>/<id>.r`.
+//! Each object is one blob in its tenant's namespace, `<tenant>/<id>.o` = header || body
+//! (format v1), written create-only and durably in one go: the id is returned only once it is
+//! durable, and a crash leaves either the whole object or nothing (one `fdatasync`, one
+//! directory `fsync`, the same floor as any atomic file write). The `.o` blob is never
+//! rewritten. Rewrap and shred write a replacement header `<tenant>/<id>.h` (a few hundred
+//! bytes, replaced atomically) that takes precedence over the header inside `.o`; its identity
+//! must hash to the same value, or the body does not authenticate. Shred writes a tombstone
+//! `.h` (no key) and then deletes `.o`. Retention state (legal hold, final delivery) lives in
+//! `<tenant>/<id>.r`.
 
 use crate::audit::{AuditEvent, AuditHook, KeyOp, NoAudit, RetentionOp};
 use crate::backend::Backend;
@@ -86,7 +89,7 @@ pub struct SweepReport {
     pub metadata_expired: usize,
     /// Objects kept because of a legal hold although due.
     pub held: usize,
-    /// Orphan bodies (from interrupted puts) removed.
+    /// Leftovers of interrupted deletes removed.
     pub orphans: usize,
 }
 
@@ -104,22 +107,31 @@ pub struct Store<B, K> {
 fn header_name(t: &Tenant, id: &ObjectId) -> String {
     format!("{t}/{id}.h")
 }
-fn body_name(t: &Tenant, id: &ObjectId) -> String {
-    format!("{t}/{id}.b")
+fn object_name(t: &Tenant, id: &ObjectId) -> String {
+    format!("{t}/{id}.o")
 }
 fn state_name(t: &Tenant, id: &ObjectId) -> String {
     format!("{t}/{id}.r")
 }
 
+/// The body inside an object blob: `len` bytes from `offset`.
 struct BackendRange<'a, B> {
     backend: &'a B,
     name: String,
+    offset: u64,
 }
 
 impl<B: Backend> ReadAt for BackendRange<'_, B> {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<()> {
-        self.backend.read_at(&self.name, offset, buf)
+        self.backend.read_at(&self.name, self.offset + offset, buf)
     }
+}
+
+/// Where an object's body is: blob name, offset and length.
+struct BodyAt {
+    name: String,
+    offset: u64,
+    len: u64,
 }
 
 impl<B: Backend, K: KeyProvider> Store<B, K> {
@@ -217,13 +229,20 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         });
     }
 
-    /// Reads and parses a header, checking that it sits in its own tenant's namespace.
+    /// Reads and parses the current header (the replacement `.h` if there is one, else the
+    /// one inside `.o`), checking that it sits in its own tenant's namespace.
     fn load_header(&self, tenant: &Tenant, id: &ObjectId) -> Result<Header> {
-        let bytes = self.backend.get(&header_name(tenant, id))?;
-        let (h, len) = Header::parse(&bytes)?;
-        if len != bytes.len() {
-            return Err(StoreError::Malformed);
-        }
+        let h = match self.backend.get(&header_name(tenant, id)) {
+            Ok(bytes) => {
+                let (h, len) = Header::parse(&bytes)?;
+                if len != bytes.len() {
+                    return Err(StoreError::Malformed);
+                }
+                h
+            }
+            Err(StoreError::NotFound) => self.embedded_header(tenant, id)?.0,
+            Err(e) => return Err(e),
+        };
         if &h.tenant != tenant {
             return Err(StoreError::WrongTenant);
         }
@@ -231,6 +250,54 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
             return Err(StoreError::Integrity);
         }
         Ok(h)
+    }
+
+    /// The header inside `.o`, with its encoded length (checked against the blob size).
+    fn embedded_header(&self, tenant: &Tenant, id: &ObjectId) -> Result<(Header, usize)> {
+        let name = object_name(tenant, id);
+        let size = self.backend.size(&name)?;
+        let n = usize::try_from(size.min(format::MAX_HEADER_LEN as u64))
+            .map_err(|_| StoreError::Malformed)?;
+        let mut buf = vec![0u8; n];
+        self.backend.read_at(&name, 0, &mut buf)?;
+        let (h, len) = Header::parse(&buf)?;
+        if len as u64 + stream::ciphertext_len(h.length) != size {
+            return Err(StoreError::Integrity);
+        }
+        Ok((h, len))
+    }
+
+    /// Locates the body of a live object: the last `ciphertext_len(length)` bytes of `.o`.
+    fn body_at(&self, h: &Header) -> Result<BodyAt> {
+        let name = object_name(&h.tenant, &h.id);
+        let size = self.backend.size(&name)?;
+        let len = stream::ciphertext_len(h.length);
+        let offset = size.checked_sub(len).ok_or(StoreError::Integrity)?;
+        if offset < 8 {
+            return Err(StoreError::Integrity);
+        }
+        Ok(BodyAt { name, offset, len })
+    }
+
+    /// Streams and authenticates a body into `out`.
+    fn read_body(
+        &self,
+        h: &Header,
+        dek: &DataKey,
+        hash: &[u8; 32],
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        let at = self.body_at(h)?;
+        let mut r = self.backend.reader(&at.name)?;
+        let skipped = std::io::copy(&mut (&mut r).take(at.offset), &mut std::io::sink())?;
+        if skipped != at.offset {
+            return Err(StoreError::Integrity);
+        }
+        let n = BodyReader::new(dek, hash, r.take(at.len))?.copy_to(out)?;
+        if n != h.length {
+            return Err(StoreError::Integrity);
+        }
+        Ok(())
     }
 
     /// Unwraps and checks the data key of a live header.
@@ -286,8 +353,9 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
             nonce: w.nonce,
             ciphertext: w.ciphertext,
         };
-        // Body first; the header makes the object visible.
-        let out = self.backend.create(&body_name(tenant, &id))?;
+        // One blob, header then body; nothing is visible before commit.
+        let mut out = self.backend.create(&object_name(tenant, &id))?;
+        out.write_all(&h.encode())?;
         let mut bw = BodyWriter::new(&dek, &hash, out)?;
         let mut buf = vec![0u8; stream::PLAINTEXT_SEGMENT];
         let mut total = 0u64;
@@ -309,8 +377,6 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         }
         let (out, _) = bw.finish()?;
         out.commit()?;
-        self.backend
-            .put_new(&header_name(tenant, &id), &h.encode())?;
         Ok(id)
     }
 
@@ -423,14 +489,7 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         self.check(ctx, Action::Get, tenant, Some(&h.class), Some(id))?;
         let hash = h.hash();
         let dek = self.open_key(&h, &hash)?;
-        let name = body_name(tenant, &id);
-        if self.backend.size(&name)? != stream::ciphertext_len(h.length) {
-            return Err(StoreError::Integrity);
-        }
-        let n = BodyReader::new(&dek, &hash, self.backend.reader(&name)?)?.copy_to(out)?;
-        if n != h.length {
-            return Err(StoreError::Integrity);
-        }
+        self.read_body(&h, &dek, &hash, out)?;
         Ok(ObjectInfo::from_header(&h))
     }
 
@@ -465,14 +524,12 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         self.check(ctx, Action::Get, tenant, Some(&h.class), Some(id))?;
         let hash = h.hash();
         let dek = self.open_key(&h, &hash)?;
-        let name = body_name(tenant, &id);
-        let body_len = self.backend.size(&name)?;
-        if body_len != stream::ciphertext_len(h.length) {
-            return Err(StoreError::Integrity);
-        }
+        let at = self.body_at(&h)?;
+        let body_len = at.len;
         let mut src = BackendRange {
             backend: &self.backend,
-            name,
+            name: at.name,
+            offset: at.offset,
         };
         stream::decrypt_range(&dek, &hash, body_len, &mut src, offset, len)
     }
@@ -577,7 +634,7 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         t.slot = KeySlot::Shredded;
         self.backend
             .replace(&header_name(&h.tenant, &h.id), &t.encode())?;
-        self.backend.delete(&body_name(&h.tenant, &h.id))?;
+        self.backend.delete(&object_name(&h.tenant, &h.id))?;
         self.key_event(KeyOp::ShredObject, Some(&h.kek), None, Some(h.id));
         Ok(())
     }
@@ -634,9 +691,9 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
     }
 
     fn remove_all(&self, tenant: &Tenant, id: &ObjectId) -> Result<()> {
-        // Header first: once it is gone the object is unreadable even if a crash follows.
+        // Content first; a header left by a crash is removed by the sweeper.
+        self.backend.delete(&object_name(tenant, id))?;
         self.backend.delete(&header_name(tenant, id))?;
-        self.backend.delete(&body_name(tenant, id))?;
         self.backend.delete(&state_name(tenant, id))
     }
 
@@ -646,13 +703,19 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
     /// Backend errors.
     pub fn list(&self, tenant: &Tenant) -> Result<Vec<ObjectId>> {
         let prefix = format!("{tenant}/");
-        Ok(self
+        let mut ids: Vec<ObjectId> = self
             .backend
             .list(&prefix)?
             .iter()
-            .filter_map(|n| n.strip_prefix(&prefix)?.strip_suffix(".h"))
+            .filter_map(|n| {
+                let stem = n.strip_prefix(&prefix)?;
+                stem.strip_suffix(".o").or_else(|| stem.strip_suffix(".h"))
+            })
             .filter_map(|s| ObjectId::parse(s).ok())
-            .collect())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
     }
 
     /// Every tenant that has objects.
@@ -770,16 +833,13 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
             return Ok(false);
         }
         let hash = h.hash();
+        // The header inside `.o` must describe the same object as a replacement header.
+        let (embedded, _) = self.embedded_header(tenant, id)?;
+        if embedded.hash() != hash {
+            return Err(StoreError::Integrity);
+        }
         let dek = self.open_key(&h, &hash)?;
-        let name = body_name(tenant, id);
-        if self.backend.size(&name)? != stream::ciphertext_len(h.length) {
-            return Err(StoreError::Integrity);
-        }
-        let n = BodyReader::new(&dek, &hash, self.backend.reader(&name)?)?
-            .copy_to(&mut std::io::sink())?;
-        if n != h.length {
-            return Err(StoreError::Integrity);
-        }
+        self.read_body(&h, &dek, &hash, &mut std::io::sink())?;
         Ok(true)
     }
 
@@ -797,10 +857,19 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         let prefix = format!("{tenant}/");
         let names = self.backend.list(&prefix)?;
         for name in &names {
-            if let Some(stem) = name.strip_suffix(".b") {
-                if !names.contains(&format!("{stem}.h")) {
-                    self.backend.delete(name)?;
-                    rep.orphans += 1;
+            // A live replacement header without its object: left by a crashed delete.
+            if let Some(stem) = name.strip_suffix(".h") {
+                if !names.contains(&format!("{stem}.o")) {
+                    let live = self
+                        .backend
+                        .get(name)
+                        .ok()
+                        .and_then(|b| Header::parse(&b).ok())
+                        .is_some_and(|(h, _)| h.slot != KeySlot::Shredded);
+                    if live {
+                        self.backend.delete(name)?;
+                        rep.orphans += 1;
+                    }
                 }
             }
         }
@@ -809,8 +878,8 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
                 continue;
             };
             if h.slot == KeySlot::Shredded {
-                // Finishes a shred interrupted between the tombstone and the body delete.
-                self.backend.delete(&body_name(tenant, &id))?;
+                // Finishes a shred interrupted between the tombstone and the object delete.
+                self.backend.delete(&object_name(tenant, &id))?;
             }
             let p = self.retention.policy(&h.class);
             let st = self.state(tenant, &id)?;
@@ -864,8 +933,17 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         if h.slot == KeySlot::Shredded {
             return Err(StoreError::Shredded);
         }
+        let at = self.body_at(&h)?;
         let mut out = h.encode();
-        out.extend_from_slice(&self.backend.get(&body_name(tenant, &id))?);
+        let start = out.len();
+        out.resize(
+            start
+                + usize::try_from(at.len)
+                    .map_err(|_| StoreError::Limit("object larger than memory"))?,
+            0,
+        );
+        self.backend
+            .read_at(&at.name, at.offset, &mut out[start..])?;
         Ok(out)
     }
 }

@@ -42,18 +42,28 @@ fn every_header_byte_and_bit_pattern_is_detected() {
                 Ok(_) => panic!("header byte {i} ^ {flip:#x} accepted"),
                 Err(e) => assert!(detail_free(&e), "byte {i}: {e:?}"),
             }
-            // The same through the store, where the header is its own blob.
-            let name = format!("clinic-a/{id}.h");
-            env.store
-                .backend()
-                .insert_raw(&name, bad[..header_len].to_vec())
-                .unwrap();
+            // The same through the store: as a replacement header, and inside the object.
+            let be = env.store.backend();
+            let (h_name, o_name) = (format!("clinic-a/{id}.h"), format!("clinic-a/{id}.o"));
+            be.insert_raw(&h_name, bad[..header_len].to_vec()).unwrap();
             let r = env.store.get_bytes(&admin(), &t, id);
-            assert!(r.as_ref().is_err_and(detail_free), "store, byte {i}: {r:?}");
-            env.store
-                .backend()
-                .insert_raw(&name, sealed[..header_len].to_vec())
-                .unwrap();
+            assert!(
+                r.as_ref().is_err_and(detail_free),
+                "store .h, byte {i}: {r:?}"
+            );
+            be.delete(&h_name).unwrap();
+            be.insert_raw(&o_name, bad.clone()).unwrap();
+            let r = env.store.get_bytes(&admin(), &t, id);
+            assert!(
+                r.as_ref().is_err_and(detail_free),
+                "store .o, byte {i}: {r:?}"
+            );
+            let r = env.store.get_range(&admin(), &t, id, 0, 1);
+            assert!(
+                r.as_ref().is_err_and(detail_free),
+                "store .o range, byte {i}: {r:?}"
+            );
+            be.insert_raw(&o_name, sealed.clone()).unwrap();
         }
     }
     // Body bytes: a sample of positions in each segment, and the body header.
@@ -103,16 +113,18 @@ fn bodies_and_headers_cannot_be_moved_swapped_truncated_or_reordered() {
         .put_bytes(&admin(), &t, &class("inbound"), tiff(), &page(len, 2))
         .unwrap();
     let be = env.store.backend();
-    let (ah, bh) = (format!("clinic-a/{a}.h"), format!("clinic-a/{b}.h"));
-    let (ab, bb) = (format!("clinic-a/{a}.b"), format!("clinic-a/{b}.b"));
-    let orig = |n: &str| be.get(n).unwrap();
-    let (ah0, bh0, ab0, bb0) = (orig(&ah), orig(&bh), orig(&ab), orig(&bb));
+    let (ao, bo) = (format!("clinic-a/{a}.o"), format!("clinic-a/{b}.o"));
+    let ah = format!("clinic-a/{a}.h");
+    let (ao0, bo0) = (be.get(&ao).unwrap(), be.get(&bo).unwrap());
+    let (ha, la) = Header::parse(&ao0).unwrap();
+    let (hb, lb) = Header::parse(&bo0).unwrap();
+    let (ah0, ab0) = ao0.split_at(la);
+    let (bh0, bb0) = bo0.split_at(lb);
     let restore = || {
-        be.insert_raw(&ah, ah0.clone()).unwrap();
-        be.insert_raw(&bh, bh0.clone()).unwrap();
-        be.insert_raw(&ab, ab0.clone()).unwrap();
-        be.insert_raw(&bb, bb0.clone()).unwrap();
+        be.insert_raw(&ao, ao0.clone()).unwrap();
+        be.delete(&ah).unwrap();
     };
+    let set_a = |header: &[u8], body: &[u8]| be.insert_raw(&ao, [header, body].concat()).unwrap();
     let expect_integrity = |what: &str| {
         let r = env.store.get_bytes(&admin(), &t, a);
         assert!(matches!(r, Err(StoreError::Integrity)), "{what}: {r:?}");
@@ -123,34 +135,37 @@ fn bodies_and_headers_cannot_be_moved_swapped_truncated_or_reordered() {
         );
     };
     // Move b's body under a's header (same length).
-    be.insert_raw(&ab, bb0.clone()).unwrap();
+    set_a(ah0, bb0);
     expect_integrity("body moved");
     restore();
-    // Swap headers.
-    be.insert_raw(&ah, bh0.clone()).unwrap();
+    // Swap headers: b's header inside a's object, and b's header as a's replacement header.
+    set_a(bh0, ab0);
     expect_integrity("header swapped");
     restore();
+    be.insert_raw(&ah, bh0.to_vec()).unwrap();
+    expect_integrity("replacement header from another object");
+    restore();
     // b's key slot in a's header: the wrapped key belongs to another header.
-    let (ha, la) = Header::parse(&ah0).unwrap();
-    let (hb, _) = Header::parse(&bh0).unwrap();
     let mut mixed = ha.clone();
     mixed.slot = hb.slot.clone();
-    assert_eq!(la, ah0.len());
-    be.insert_raw(&ah, mixed.encode()).unwrap();
+    set_a(&mixed.encode(), ab0);
     expect_integrity("key slot moved");
     restore();
+    be.insert_raw(&ah, mixed.encode()).unwrap();
+    expect_integrity("key slot moved (replacement header)");
+    restore();
     // Truncate to a segment boundary, drop the last segment, extend, reorder.
-    be.edit(&ab, |v| v.truncate(2 * SEGMENT_SIZE)).unwrap();
+    be.edit(&ao, |v| v.truncate(la + 2 * SEGMENT_SIZE)).unwrap();
     expect_integrity("truncated at boundary");
     restore();
-    be.edit(&ab, |v| v.truncate(v.len() - 1)).unwrap();
+    be.edit(&ao, |v| v.truncate(v.len() - 1)).unwrap();
     expect_integrity("truncated by one");
     restore();
-    be.edit(&ab, |v| v.extend_from_slice(&[0; 16])).unwrap();
+    be.edit(&ao, |v| v.extend_from_slice(&[0; 16])).unwrap();
     expect_integrity("extended");
     restore();
-    be.edit(&ab, |v| {
-        let (x, y) = v[SEGMENT_SIZE..3 * SEGMENT_SIZE].split_at_mut(SEGMENT_SIZE);
+    be.edit(&ao, |v| {
+        let (x, y) = v[la + SEGMENT_SIZE..la + 3 * SEGMENT_SIZE].split_at_mut(SEGMENT_SIZE);
         x.swap_with_slice(y);
     })
     .unwrap();
@@ -174,10 +189,19 @@ fn bodies_and_headers_cannot_be_moved_swapped_truncated_or_reordered() {
     let v = env.store.verify(&admin(), &t).unwrap();
     assert_eq!((v.ok, v.failed.len()), (2, 0));
     // verify reports a damaged object without returning plaintext.
-    be.edit(&bb, |v| v[100] ^= 1).unwrap();
+    be.edit(&bo, |v| v[lb + 100] ^= 1).unwrap();
     let v = env.store.verify(&admin(), &t).unwrap();
     assert_eq!((v.ok, v.failed.len()), (1, 1));
     assert_eq!(v.failed[0].0, b.to_string());
+    // After a rewrap the header inside `.o` is no longer used to read, but verify still checks
+    // that it describes the same object.
+    env.store.rotate(&admin(), &t).unwrap();
+    // Rewrap reads only headers, so the damaged body of b does not stop it.
+    assert_eq!(env.store.rewrap(&admin(), &t).unwrap().rewrapped, 2);
+    be.edit(&ao, |v| v[20] ^= 1).unwrap();
+    assert_eq!(env.store.get_bytes(&admin(), &t, a).unwrap(), page(len, 1));
+    let v = env.store.verify(&admin(), &t).unwrap();
+    assert_eq!((v.ok, v.failed.len()), (0, 2));
 }
 
 #[test]
