@@ -265,15 +265,17 @@ pub fn encrypt(dek: &DataKey, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Streaming decryptor over a body reader; every byte it returns has been authenticated
-/// (per segment). A truncated or extended body fails at its end, never silently.
+/// (per segment). A truncated or extended body fails at its end, never silently. Segments are
+/// opened in place and handed out from the read buffer (no plaintext copy).
 pub struct BodyReader<R: Read> {
     inner: R,
     cipher: SegmentCipher,
     buf: Vec<u8>,
-    /// Bytes of `buf` already read ahead (belonging to the next segment).
-    carry: usize,
-    plain: Vec<u8>,
+    /// The byte read ahead past the last segment to learn that it was not the last.
+    carry: Option<u8>,
+    /// Plaintext of the current segment is `buf[pos..end]`.
     pos: usize,
+    end: usize,
     index: u64,
     done: bool,
 }
@@ -286,21 +288,17 @@ impl<R: Read> BodyReader<R> {
     /// on read errors.
     pub fn new(dek: &DataKey, aad: &[u8], mut inner: R) -> Result<BodyReader<R>> {
         let mut header = [0u8; BODY_HEADER_LEN];
-        read_full(&mut inner, &mut header).and_then(|n| {
-            if n == BODY_HEADER_LEN {
-                Ok(())
-            } else {
-                Err(StoreError::Integrity)
-            }
-        })?;
+        if read_full(&mut inner, &mut header)? != BODY_HEADER_LEN {
+            return Err(StoreError::Integrity);
+        }
         let cipher = SegmentCipher::from_header(dek, &header, aad)?;
         Ok(BodyReader {
             inner,
             cipher,
             buf: Vec::with_capacity(SEGMENT_SIZE + 1),
-            carry: 0,
-            plain: Vec::new(),
+            carry: None,
             pos: 0,
+            end: 0,
             index: 0,
             done: false,
         })
@@ -314,24 +312,26 @@ impl<R: Read> BodyReader<R> {
         };
         // Read one byte beyond the segment to learn whether it is the last one.
         self.buf.resize(full + 1, 0);
-        let got = self.carry + read_full(&mut self.inner, &mut self.buf[self.carry..])?;
+        let mut have = 0;
+        if let Some(b) = self.carry.take() {
+            self.buf[0] = b;
+            have = 1;
+        }
+        let got = have + read_full(&mut self.inner, &mut self.buf[have..])?;
         let last = got <= full;
         let seg_len = if last { got } else { full };
         if seg_len < TAG_LEN {
             return Err(StoreError::Integrity);
         }
         let i = seg_index(self.index)?;
-        let plain = self.cipher.open(i, last, &mut self.buf[..seg_len])?;
-        self.plain.clear();
-        self.plain.extend_from_slice(plain);
-        self.pos = 0;
+        let plain_len = self.cipher.open(i, last, &mut self.buf[..seg_len])?.len();
         if last {
             self.done = true;
-            self.carry = 0;
         } else {
-            self.buf[0] = self.buf[full];
-            self.carry = 1;
+            self.carry = Some(self.buf[full]);
         }
+        self.pos = 0;
+        self.end = plain_len;
         self.index += 1;
         Ok(())
     }
@@ -344,10 +344,10 @@ impl<R: Read> BodyReader<R> {
     pub fn copy_to<W: Write + ?Sized>(mut self, out: &mut W) -> Result<u64> {
         let mut total = 0u64;
         loop {
-            if self.pos < self.plain.len() {
-                out.write_all(&self.plain[self.pos..])?;
-                total += (self.plain.len() - self.pos) as u64;
-                self.pos = self.plain.len();
+            if self.pos < self.end {
+                out.write_all(&self.buf[self.pos..self.end])?;
+                total += (self.end - self.pos) as u64;
+                self.pos = self.end;
             }
             if self.done {
                 return Ok(total);
@@ -359,15 +359,15 @@ impl<R: Read> BodyReader<R> {
 
 impl<R: Read> Read for BodyReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.plain.len() {
+        while self.pos == self.end {
             if self.done {
                 return Ok(0);
             }
             self.next_segment()
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         }
-        let n = (self.plain.len() - self.pos).min(out.len());
-        out[..n].copy_from_slice(&self.plain[self.pos..self.pos + n]);
+        let n = (self.end - self.pos).min(out.len());
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
         self.pos += n;
         Ok(n)
     }
