@@ -114,6 +114,14 @@ fn state_name(t: &Tenant, id: &ObjectId) -> String {
     format!("{t}/{id}.r")
 }
 
+/// Where a put's plaintext comes from.
+enum Source<'a> {
+    /// A whole slice: encrypted in one pass into the blob.
+    Slice(&'a [u8]),
+    /// A reader of a declared length: streamed segment by segment.
+    Reader(&'a mut dyn Read),
+}
+
 /// The body inside an object blob: `len` bytes from `offset`.
 struct BackendRange<'a, B> {
     backend: &'a B,
@@ -323,7 +331,7 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         content_type: ContentType,
         length: u64,
         derived: Option<Derivation>,
-        data: &mut dyn Read,
+        data: Source<'_>,
     ) -> Result<ObjectId> {
         let id = ObjectId::random(&self.rng)?;
         let dek = DataKey::generate(&self.rng)?;
@@ -355,27 +363,38 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         };
         // One blob, header then body; nothing is visible before commit.
         let mut out = self.backend.create(&object_name(tenant, &id))?;
-        out.write_all(&h.encode())?;
-        let mut bw = BodyWriter::new(&dek, &hash, out)?;
-        let mut buf = vec![0u8; stream::PLAINTEXT_SEGMENT];
-        let mut total = 0u64;
-        loop {
-            let n = match data.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e.into()),
-            };
-            total += n as u64;
-            if total > length {
-                return Err(StoreError::Invalid("content longer than declared"));
+        match data {
+            Source::Slice(bytes) => {
+                let mut blob = h.encode();
+                stream::encrypt_into(&dek, &hash, bytes, &mut blob)?;
+                out.write_all(&blob)?;
             }
-            bw.update(&buf[..n])?;
+            Source::Reader(data) => {
+                out.write_all(&h.encode())?;
+                let mut bw = BodyWriter::new(&dek, &hash, out)?;
+                let cap = usize::try_from(length.min(stream::PLAINTEXT_SEGMENT as u64))
+                    .unwrap_or(stream::PLAINTEXT_SEGMENT);
+                let mut buf = vec![0u8; cap.max(1)];
+                let mut total = 0u64;
+                loop {
+                    let n = match data.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e.into()),
+                    };
+                    total += n as u64;
+                    if total > length {
+                        return Err(StoreError::Invalid("content longer than declared"));
+                    }
+                    bw.update(&buf[..n])?;
+                }
+                if total != length {
+                    return Err(StoreError::Invalid("content shorter than declared"));
+                }
+                out = bw.finish()?.0;
+            }
         }
-        if total != length {
-            return Err(StoreError::Invalid("content shorter than declared"));
-        }
-        let (out, _) = bw.finish()?;
         out.commit()?;
         Ok(id)
     }
@@ -397,7 +416,14 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         data: &mut dyn Read,
     ) -> Result<ObjectId> {
         self.check(ctx, Action::Put, tenant, Some(class), None)?;
-        self.put_inner(tenant, class, content_type, length, None, data)
+        self.put_inner(
+            tenant,
+            class,
+            content_type,
+            length,
+            None,
+            Source::Reader(data),
+        )
     }
 
     /// Stores a byte slice as a new object.
@@ -412,13 +438,14 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         content_type: ContentType,
         data: &[u8],
     ) -> Result<ObjectId> {
-        self.put(
-            ctx,
+        self.check(ctx, Action::Put, tenant, Some(class), None)?;
+        self.put_inner(
             tenant,
             class,
             content_type,
             data.len() as u64,
-            &mut &data[..],
+            None,
+            Source::Slice(data),
         )
     }
 
@@ -455,7 +482,7 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
             content_type,
             data.len() as u64,
             Some(d),
-            &mut &data[..],
+            Source::Slice(data),
         )
     }
 
@@ -733,14 +760,26 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         Ok(out)
     }
 
-    /// Makes a new KEK version primary for every KEK; bodies are not touched.
+    /// Makes a new KEK version primary for every KEK of `tenant`; returns how many were
+    /// rotated. Nothing else is touched: run [`Store::rewrap`] next.
     ///
     /// # Errors
-    /// [`StoreError::Denied`] (checked against `tenant`), provider errors.
+    /// [`StoreError::Denied`], provider errors.
     pub fn rotate(&self, ctx: &AccessContext, tenant: &Tenant) -> Result<usize> {
         self.check(ctx, Action::ManageKeys, tenant, None, None)?;
-        let n = self.keys.rotate(None)?;
-        self.key_event(KeyOp::Rotate, None, None, None);
+        let prefix = format!("{tenant}/");
+        let mut n = 0;
+        for kek in self.keys.kek_ids() {
+            if kek.as_str().starts_with(&prefix) {
+                n += self.keys.rotate(Some(&kek))?;
+                self.key_event(
+                    KeyOp::Rotate,
+                    Some(&kek),
+                    self.keys.primary_version(&kek)?,
+                    None,
+                );
+            }
+        }
         Ok(n)
     }
 
@@ -856,10 +895,11 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         let mut rep = SweepReport::default();
         let prefix = format!("{tenant}/");
         let names = self.backend.list(&prefix)?;
+        let present: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
         for name in &names {
             // A live replacement header without its object: left by a crashed delete.
             if let Some(stem) = name.strip_suffix(".h") {
-                if !names.contains(&format!("{stem}.o")) {
+                if !present.contains(format!("{stem}.o").as_str()) {
                     let live = self
                         .backend
                         .get(name)

@@ -480,6 +480,9 @@ fn tenants_are_isolated_by_namespace_and_key() {
         Err(StoreError::WrongTenant)
     ));
     assert_eq!(env.store.keys().kek_ids().len(), 1);
+    // Rotation is per tenant: rotating clinic-b leaves clinic-a's KEK alone.
+    assert_eq!(env.store.rotate(&admin(), &b).unwrap(), 0);
+    assert_eq!(env.store.rotate(&admin(), &a).unwrap(), 1);
 }
 
 #[test]

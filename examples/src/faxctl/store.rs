@@ -72,7 +72,7 @@ enum StoreCommand {
         /// Output file.
         out: PathBuf,
     },
-    /// Make a new version of every KEK primary (then run rewrap).
+    /// Make a new version of every tenant's KEKs primary (then run rewrap).
     Rotate {
         #[command(flatten)]
         at: Location,
@@ -214,10 +214,13 @@ pub(crate) fn run(args: &StoreArgs) -> Result<(), Failure> {
         } => put(at, file, class, content_type),
         StoreCommand::Get { at, id, out } => get(at, id, out),
         StoreCommand::Rotate { at } => {
-            let (s, t) = open(at)?;
-            let n = s
-                .rotate(&operator()?, &t)
-                .map_err(|e| store_error("rotate", &e))?;
+            let (s, _) = open(at)?;
+            let mut n = 0;
+            for t in s.tenants().map_err(|e| store_error("list", &e))? {
+                n += s
+                    .rotate(&operator()?, &t)
+                    .map_err(|e| store_error("rotate", &e))?;
+            }
             super::note(&format!(
                 "rotated {n} key(s); run `faxctl store rewrap` next"
             ));
