@@ -525,14 +525,20 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
     /// # Errors
     /// As [`Store::get`].
     pub fn get_bytes(&self, ctx: &AccessContext, tenant: &Tenant, id: ObjectId) -> Result<Vec<u8>> {
-        let mut v = Vec::new();
-        match self.get(ctx, tenant, id, &mut v) {
-            Ok(_) => Ok(v),
-            Err(e) => {
-                zeroize::Zeroize::zeroize(&mut v);
-                Err(e)
-            }
-        }
+        let h = self.load_header(tenant, &id)?;
+        self.check(ctx, Action::Get, tenant, Some(&h.class), Some(id))?;
+        let hash = h.hash();
+        let dek = self.open_key(&h, &hash)?;
+        let at = self.body_at(&h)?;
+        let mut body = vec![
+            0u8;
+            usize::try_from(at.len)
+                .map_err(|_| StoreError::Limit("object larger than memory"))?
+        ];
+        self.backend.read_at(&at.name, at.offset, &mut body)?;
+        let mut out = Vec::new();
+        stream::decrypt_into(&dek, &hash, &body, &mut out)?;
+        Ok(out)
     }
 
     /// Plaintext bytes `offset..offset + len`, decrypting only the segments that cover them.

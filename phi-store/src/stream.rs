@@ -443,10 +443,50 @@ fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> Result<usize> {
 /// # Errors
 /// [`StoreError::Integrity`] if anything fails to authenticate; no plaintext is returned.
 pub fn decrypt(dek: &DataKey, aad: &[u8], body: &[u8]) -> Result<Vec<u8>> {
-    let (_, plain_len) = body_geometry(body.len() as u64).ok_or(StoreError::Integrity)?;
-    let mut out = Vec::with_capacity(usize::try_from(plain_len).unwrap_or(0));
-    BodyReader::new(dek, aad, body)?.copy_to(&mut out)?;
+    let mut out = Vec::new();
+    decrypt_into(dek, aad, body, &mut out)?;
     Ok(out)
+}
+
+/// Appends the plaintext of a whole body to `out`, opening each segment in place in `out`
+/// (one copy of the ciphertext). On error `out` is restored to its old length and the
+/// partial plaintext is zeroed.
+///
+/// # Errors
+/// [`StoreError::Integrity`] if anything fails to authenticate.
+pub fn decrypt_into(dek: &DataKey, aad: &[u8], body: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    let (n, plain_len) = body_geometry(body.len() as u64).ok_or(StoreError::Integrity)?;
+    let cipher = SegmentCipher::from_header(dek, &body[..BODY_HEADER_LEN], aad)?;
+    let base = out.len();
+    out.reserve(
+        usize::try_from(plain_len).map_err(|_| StoreError::Limit("body larger than memory"))?
+            + TAG_LEN,
+    );
+    for i in 0..n {
+        let (s, e) = segment_range(i, body.len() as u64);
+        let seg = body
+            .get(
+                usize::try_from(s).map_err(|_| StoreError::Integrity)?
+                    ..usize::try_from(e).map_err(|_| StoreError::Integrity)?,
+            )
+            .ok_or(StoreError::Integrity)?;
+        let start = out.len();
+        append_chunked(out, seg);
+        let opened = seg_index(i).and_then(|idx| {
+            cipher
+                .open(idx, i == n - 1, &mut out[start..])
+                .map(|p| p.len())
+        });
+        match opened {
+            Ok(len) => out.truncate(start + len),
+            Err(e) => {
+                zeroize::Zeroize::zeroize(&mut out[base..]);
+                out.truncate(base);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Random access to a stored body: `read_at(offset, buf)` fills `buf` from `offset`.

@@ -593,3 +593,39 @@ fn key_file_round_trip_wrong_passphrase_and_tamper() {
         Err(StoreError::Integrity)
     ));
 }
+
+#[test]
+fn keys_and_errors_never_print_key_material_or_content() {
+    let dek = phi_store::keys::DataKey::dangerous_from_bytes([0xab; 32]);
+    assert_eq!(format!("{dek:?}"), "DataKey(..)");
+    let dir = tempfile::tempdir().unwrap();
+    let kr = LocalKeyring::create(&dir.path().join("k"), b"secret passphrase", 1000).unwrap();
+    let env = env_with(MemoryBackend::new(), kr);
+    let t = tenant("clinic-a");
+    let secret = b"patient John Q. Public, fax +1 555 0100";
+    let id = env
+        .store
+        .put_bytes(&admin(), &t, &class("inbound"), tiff(), secret)
+        .unwrap();
+    assert_eq!(format!("{:?}", env.store.keys()), "LocalKeyring(..)");
+    // Error texts and audit events carry no content, passphrase or key bytes.
+    env.store
+        .backend()
+        .edit(&format!("clinic-a/{id}.o"), |v| {
+            let n = v.len();
+            v[n - 1] ^= 1;
+        })
+        .unwrap();
+    let e = env.store.get_bytes(&admin(), &t, id).unwrap_err();
+    let texts = [
+        format!("{e}"),
+        format!("{e:?}"),
+        format!("{:?}", env.audit.events()),
+    ];
+    for text in texts {
+        assert!(!text.contains("John"), "{text}");
+        assert!(!text.contains("555"), "{text}");
+        assert!(!text.contains("secret passphrase"), "{text}");
+        assert!(!text.to_lowercase().contains("abab"), "{text}");
+    }
+}

@@ -6,7 +6,7 @@
 #![allow(clippy::cast_possible_truncation, clippy::unwrap_used)] // test data and set-up
 
 use phi_store::keys::DataKey;
-use phi_store::stream::{decrypt, encrypt, FIRST_PLAINTEXT_SEGMENT, PLAINTEXT_SEGMENT};
+use phi_store::stream::{decrypt, encrypt, BodyWriter, FIRST_PLAINTEXT_SEGMENT, PLAINTEXT_SEGMENT};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -76,6 +76,17 @@ fn tink_decrypts_our_bodies() {
             tink("decrypt", &raw, aad, &body).as_deref(),
             Some(&p[..]),
             "len {len}"
+        );
+        // The streaming writer (used by `Store::put` with a reader), fed in odd pieces.
+        let mut w = BodyWriter::new(&DataKey::dangerous_from_bytes(raw), aad, Vec::new()).unwrap();
+        for piece in p.chunks(4099) {
+            w.update(piece).unwrap();
+        }
+        let streamed = w.finish().unwrap().0;
+        assert_eq!(
+            tink("decrypt", &raw, aad, &streamed).as_deref(),
+            Some(&p[..]),
+            "streamed {len}"
         );
     }
     // Tink must reject our body under other associated data (binding is real).
