@@ -17,7 +17,7 @@ use phi_store::backend::{FsBackend, MemoryBackend};
 use phi_store::keys::{DataKey, LocalKeyring};
 use phi_store::policy::{AccessContext, Action, Principal, Purpose, RolePolicy, Rule};
 use phi_store::stream::{
-    encrypt, encrypt_into, BodyReader, BodyWriter, PLAINTEXT_SEGMENT, TAG_LEN,
+    decrypt_into, encrypt, encrypt_into, BodyReader, BodyWriter, PLAINTEXT_SEGMENT, TAG_LEN,
 };
 use phi_store::StoreError;
 use phi_store::{Class, ContentType, Store, Tenant};
@@ -135,6 +135,12 @@ fn ours_encrypt_streaming(dek: &DataKey, plain: &[u8], out: &mut Vec<u8>) -> usi
 }
 
 fn ours_decrypt(dek: &DataKey, body: &[u8], out: &mut Vec<u8>) -> usize {
+    out.clear();
+    decrypt_into(dek, b"aad", body, out).unwrap();
+    out.len()
+}
+
+fn ours_decrypt_streaming(dek: &DataKey, body: &[u8], out: &mut Vec<u8>) -> usize {
     out.clear();
     BodyReader::new(dek, b"aad", body)
         .unwrap()
@@ -318,6 +324,22 @@ fn main() {
     );
     println!(
         "ratio decrypt_64KiB_segments raw-ring-aes-256-gcm {:.2}",
+        s[1] / s[0]
+    );
+    let mut out5 = Vec::with_capacity(OBJECT + 4096);
+    let mut w4 = Vec::with_capacity(PLAINTEXT_SEGMENT + TAG_LEN);
+    let s = interleaved(
+        &mut [
+            (
+                "ours",
+                Box::new(|| ours_decrypt_streaming(&dek, &body, &mut out5)),
+            ),
+            ("raw", Box::new(|| raw_open(&key, &chunks, &mut w4))),
+        ],
+        15,
+    );
+    println!(
+        "ratio decrypt_streaming_reader raw-ring-aes-256-gcm {:.2}",
         s[1] / s[0]
     );
     let s = interleaved(
