@@ -177,8 +177,11 @@ fn floor_put(dir: &std::path::Path, n: u64, data: &[u8]) {
     std::fs::File::open(dir).unwrap().sync_all().unwrap();
 }
 
+/// A named workload for the interleaved rounds.
+type Contender<'a> = (&'static str, Box<dyn FnMut() -> usize + 'a>);
+
 fn interleaved(
-    contenders: &mut [(&str, Box<dyn FnMut() -> usize + '_>)],
+    contenders: &mut [Contender<'_>],
     rounds: usize,
 ) -> Vec<f64> {
     let batch = Duration::from_millis(60);

@@ -333,8 +333,19 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         derived: Option<Derivation>,
         data: Source<'_>,
     ) -> Result<ObjectId> {
-        let id = ObjectId::random(&self.rng)?;
-        let dek = DataKey::generate(&self.rng)?;
+        // Object id, data key and body salt/nonce prefix from one system call.
+        let mut random = zeroize::Zeroizing::new([0u8; 16 + 32 + stream::BODY_HEADER_LEN - 1]);
+        ring::rand::SecureRandom::fill(&self.rng, &mut random[..])
+            .map_err(|_| StoreError::Backend(std::io::Error::other("system random failed")))?;
+        let mut id_bytes = [0u8; 16];
+        id_bytes.copy_from_slice(&random[..16]);
+        let id = ObjectId(id_bytes);
+        let mut key_bytes = [0u8; 32];
+        key_bytes.copy_from_slice(&random[16..48]);
+        let dek = DataKey::dangerous_from_bytes(key_bytes);
+        zeroize::Zeroize::zeroize(&mut key_bytes);
+        let mut body_random = [0u8; stream::BODY_HEADER_LEN - 1];
+        body_random.copy_from_slice(&random[48..]);
         let kek = KekId::for_class(tenant, class);
         let mut h = Header {
             id,
@@ -366,7 +377,7 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         match data {
             Source::Slice(bytes) => {
                 let mut blob = h.encode();
-                stream::encrypt_into(&dek, &hash, bytes, &mut blob)?;
+                stream::encrypt_into_with(&dek, &hash, &body_random, bytes, &mut blob)?;
                 out.write_all(&blob)?;
             }
             Source::Reader(data) => {

@@ -281,14 +281,28 @@ pub fn encrypt(dek: &DataKey, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
 /// [`StoreError::Backend`] if the system generator fails; [`StoreError::Limit`] past 2^32
 /// segments.
 pub fn encrypt_into(dek: &DataKey, aad: &[u8], plaintext: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    let mut random = [0u8; BODY_HEADER_LEN - 1];
+    SystemRandom::new()
+        .fill(&mut random)
+        .map_err(|_| StoreError::Backend(io::Error::other("system random failed")))?;
+    encrypt_into_with(dek, aad, &random, plaintext, out)
+}
+
+/// [`encrypt_into`] with the salt and nonce prefix drawn by the caller (the store draws them
+/// together with the object id and data key in one system call).
+pub(crate) fn encrypt_into_with(
+    dek: &DataKey,
+    aad: &[u8],
+    random: &[u8; BODY_HEADER_LEN - 1],
+    plaintext: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<()> {
     let total = usize::try_from(ciphertext_len(plaintext.len() as u64))
         .map_err(|_| StoreError::Limit("body larger than memory"))?;
     out.reserve(total);
     let mut header = [0u8; BODY_HEADER_LEN];
     header[0] = BODY_HEADER_LEN_BYTE;
-    SystemRandom::new()
-        .fill(&mut header[1..])
-        .map_err(|_| StoreError::Backend(io::Error::other("system random failed")))?;
+    header[1..].copy_from_slice(random);
     let cipher = SegmentCipher::from_header(dek, &header, aad)?;
     out.extend_from_slice(&header);
     let n = segments_for_plaintext(plaintext.len() as u64);
@@ -428,7 +442,9 @@ impl<R: Read> Read for BodyReader<R> {
 fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> Result<usize> {
     let mut n = 0;
     while n < buf.len() {
-        match r.read(&mut buf[n..]) {
+        // Reads of at most 2 KiB: see `append_chunked` (the source's offsets are unknown).
+        let end = (n + 2048).min(buf.len());
+        match r.read(&mut buf[n..end]) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
