@@ -180,10 +180,7 @@ fn floor_put(dir: &std::path::Path, n: u64, data: &[u8]) {
 /// A named workload for the interleaved rounds.
 type Contender<'a> = (&'static str, Box<dyn FnMut() -> usize + 'a>);
 
-fn interleaved(
-    contenders: &mut [Contender<'_>],
-    rounds: usize,
-) -> Vec<f64> {
+fn interleaved(contenders: &mut [Contender<'_>], rounds: usize) -> Vec<f64> {
     let batch = Duration::from_millis(60);
     let calls: Vec<u32> = contenders
         .iter_mut()
