@@ -38,28 +38,44 @@ fn http(port: u16, req: &str) -> Option<String> {
     Some(out)
 }
 
+/// `moto_server` on PATH, else `python3 -m moto.server` (pip's user bin may not be on PATH).
+fn moto_command() -> Option<Command> {
+    let quiet = |c: &mut Command| {
+        c.stdout(Stdio::null()).stderr(Stdio::null());
+    };
+    let mut probe = Command::new("moto_server");
+    probe.arg("--help");
+    quiet(&mut probe);
+    if probe.status().is_ok_and(|s| s.success()) {
+        return Some(Command::new("moto_server"));
+    }
+    let mut probe = Command::new("python3");
+    probe.args(["-m", "moto.server", "--help"]);
+    quiet(&mut probe);
+    if probe.status().is_ok_and(|s| s.success()) {
+        let mut c = Command::new("python3");
+        c.args(["-m", "moto.server"]);
+        return Some(c);
+    }
+    None
+}
+
 fn start_moto() -> Option<Moto> {
-    let found = Command::new("moto_server")
-        .arg("--help")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
+    let Some(mut cmd) = moto_command() else {
         assert!(
             std::env::var("FAXKIT_REQUIRE_PEERS").as_deref() != Ok("1"),
             "moto_server is required (FAXKIT_REQUIRE_PEERS=1): pip install 'moto[server]'"
         );
         eprintln!("note: skipping S3 tests: moto_server not installed");
         return None;
-    }
+    };
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let dir = tempfile::tempdir().unwrap();
-    let child = Command::new("moto_server")
+    let child = cmd
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .current_dir(dir.path())
         .stdout(Stdio::null())
