@@ -112,3 +112,31 @@ fn we_decrypt_tink_bodies() {
         assert!(decrypt(&DataKey::dangerous_from_bytes([0x18; 32]), &aad, &body).is_err());
     }
 }
+
+#[test]
+fn tink_decrypts_the_golden_object_body() {
+    if !peer_available() {
+        return;
+    }
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/object_v1.vector"),
+    )
+    .unwrap();
+    let field = |k: &str| -> Vec<u8> {
+        let v = text
+            .lines()
+            .find_map(|l| l.strip_prefix(k)?.trim().strip_prefix('='))
+            .unwrap()
+            .trim();
+        (0..v.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&v[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let object = field("object");
+    let (_, len) = phi_store::format::Header::parse(&object).unwrap();
+    let mut raw = [0u8; 32];
+    raw.copy_from_slice(&field("dek"));
+    let got = tink("decrypt", &raw, &field("header_hash"), &object[len..]);
+    assert_eq!(got, Some(field("plaintext")));
+}
