@@ -53,6 +53,9 @@ pub(crate) enum Command {
     /// rows each start with an EOL, as in TIFF Class F; MMR has none; nothing ends the data
     /// unless --rtc.
     EncodeRaw(EncodeArgs),
+    /// Encrypted object store (phi-store): init, put, get, rotate, rewrap, shred, verify,
+    /// sweep. The passphrase comes from FAXKIT_PASSPHRASE or --passphrase-file.
+    Store(super::store::StoreArgs),
 }
 
 /// Arguments of `Convert`.

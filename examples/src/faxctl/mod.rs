@@ -4,6 +4,7 @@ mod cli;
 mod files;
 mod info;
 mod raw;
+mod store;
 
 use clap::error::ErrorKind;
 use clap::Parser;
@@ -123,6 +124,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Convert(args) => files::convert(&args),
         Command::DecodeRaw(args) => raw::decode(&args),
         Command::EncodeRaw(args) => raw::encode_raw(&args),
+        Command::Store(args) => store::run(&args),
     }
 }
 
