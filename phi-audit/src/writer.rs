@@ -1,0 +1,104 @@
+//! Group commit for many producers: events arrive on a channel; the writer takes the first,
+//! then keeps collecting for at most `max_wait` or `max_batch` events, commits them with one
+//! `fdatasync` and answers every producer. The batching helper [`collect_batch`] is also what
+//! `faxctl audit append` uses on its stdin lines.
+
+use crate::error::LogError;
+use crate::event::Event;
+use crate::log::Log;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Waits for one item, then gathers more until `max` items or `max_wait` has passed.
+/// Returns an empty batch once the channel is closed and drained.
+pub fn collect_batch<T>(rx: &Receiver<T>, max: usize, max_wait: Duration) -> Vec<T> {
+    let mut batch = Vec::new();
+    match rx.recv() {
+        Ok(first) => batch.push(first),
+        Err(_) => return batch,
+    }
+    let deadline = Instant::now() + max_wait;
+    while batch.len() < max {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        match rx.recv_timeout(deadline - now) {
+            Ok(x) => batch.push(x),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    batch
+}
+
+type Reply = Sender<Result<u64, String>>;
+
+/// A handle to a group-commit writer thread.
+#[derive(Debug)]
+pub struct Writer {
+    tx: Option<Sender<(Event, Reply)>>,
+    thread: Option<JoinHandle<Result<(), LogError>>>,
+}
+
+impl Writer {
+    /// Moves `log` into a writer thread that commits at most `max_batch` events per
+    /// `fdatasync`, waiting at most `max_wait` for a batch to fill (e.g. 256 and 1 ms).
+    pub fn spawn(mut log: Log, max_batch: usize, max_wait: Duration) -> Self {
+        let (tx, rx) = mpsc::channel::<(Event, Reply)>();
+        let thread = std::thread::spawn(move || {
+            loop {
+                let batch = collect_batch(&rx, max_batch.max(1), max_wait);
+                if batch.is_empty() {
+                    break;
+                }
+                let (events, replies): (Vec<Event>, Vec<Reply>) = batch.into_iter().unzip();
+                match log.append_batch(events) {
+                    Ok(seqs) => {
+                        for (r, s) in replies.into_iter().zip(seqs) {
+                            let _ = r.send(Ok(s));
+                        }
+                    }
+                    Err(e) => {
+                        let msg = e.to_string();
+                        for r in replies {
+                            let _ = r.send(Err(msg.clone()));
+                        }
+                    }
+                }
+            }
+            log.close()
+        });
+        Writer {
+            tx: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Records `event` and waits until it is durable; returns its seq.
+    ///
+    /// # Errors
+    /// The commit's error as text ([`LogError::Poisoned`] semantics: after one failure every
+    /// later call fails too).
+    pub fn append(&self, event: Event) -> Result<u64, String> {
+        let (rtx, rrx) = mpsc::channel();
+        self.tx
+            .as_ref()
+            .ok_or("writer closed")?
+            .send((event, rtx))
+            .map_err(|_| "writer stopped".to_owned())?;
+        rrx.recv().map_err(|_| "writer stopped".to_owned())?
+    }
+
+    /// Stops the thread after the queued events and closes the log.
+    ///
+    /// # Errors
+    /// The log's close error.
+    pub fn close(mut self) -> Result<(), LogError> {
+        self.tx.take();
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(r)) => r,
+            _ => Err(LogError::Poisoned),
+        }
+    }
+}
