@@ -179,6 +179,14 @@ impl Checkpoint {
 /// [`VerifyError::Checkpoint`] for a malformed note, [`VerifyError::Signature`] if no
 /// trusted key signed it validly.
 pub fn verify_note(note: &str, keys: &[VerifierKey]) -> Result<Checkpoint, VerifyError> {
+    Checkpoint::parse_body(open_note(note, keys)?)
+}
+
+/// Verifies any signed note (not only a checkpoint) and returns its text.
+///
+/// # Errors
+/// As [`verify_note`], without the checkpoint body rules.
+pub fn open_note<'a>(note: &'a str, keys: &[VerifierKey]) -> Result<&'a str, VerifyError> {
     if note.len() > MAX_NOTE {
         return Err(VerifyError::Checkpoint("note too long"));
     }
@@ -192,7 +200,9 @@ pub fn verify_note(note: &str, keys: &[VerifierKey]) -> Result<Checkpoint, Verif
             "signature block must end with a newline",
         ));
     }
-    let cp = Checkpoint::parse_body(text)?;
+    if text.len() < 2 {
+        return Err(VerifyError::Checkpoint("empty note text"));
+    }
     let mut ok = false;
     let lines: Vec<&str> = sigs[..sigs.len() - 1].split('\n').collect();
     if lines.len() > MAX_SIGNATURES {
@@ -227,7 +237,7 @@ pub fn verify_note(note: &str, keys: &[VerifierKey]) -> Result<Checkpoint, Verif
         }
     }
     if ok {
-        Ok(cp)
+        Ok(text)
     } else {
         Err(VerifyError::Signature)
     }

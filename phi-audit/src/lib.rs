@@ -5,6 +5,7 @@ pub mod checkpoint;
 mod codec;
 mod error;
 pub mod event;
+pub mod export;
 pub mod keys;
 mod log;
 pub mod merkle;
@@ -13,13 +14,14 @@ pub mod scan;
 pub mod seal;
 pub mod segment;
 pub mod storage;
+pub mod time;
 pub mod writer;
 
 pub use error::{DecodeError, EventError, LogError, VerifyError};
 pub use event::{Event, Kind, Outcome, Record};
 pub use log::{
-    destroy_seal_key, init, legal_hold, open_sealed, root_key, set_legal_hold, Clock, Config, Log,
-    Recovery, SystemClock, ROOT_PUB,
+    destroy_seal_key, init, legal_hold, open_sealed, root_key, set_legal_hold, token_key, Clock,
+    Config, Log, Recovery, SystemClock, ROOT_PUB,
 };
 pub use proof::Proof;
 

@@ -137,6 +137,19 @@ pub fn root_key(storage: &dyn Storage) -> Result<VerifierKey, LogError> {
     VerifierKey::from_vkey(s).map_err(|_| LogError::BadKey("keys/root.pub"))
 }
 
+/// Reads the search-token key of a log directory (investigators: keep it as secret as the
+/// sealing keys; it reveals which events share a fax number or patient).
+///
+/// # Errors
+/// [`LogError::NotInitialised`] or [`LogError::Io`].
+pub fn token_key(storage: &dyn Storage) -> Result<TokenKey, LogError> {
+    let b = storage
+        .read(TOKEN_KEY)
+        .map_err(LogError::io("read token key"))?
+        .ok_or(LogError::NotInitialised)?;
+    Ok(TokenKey::from_bytes(&b))
+}
+
 fn load_pair(
     storage: &dyn Storage,
     name: &'static str,

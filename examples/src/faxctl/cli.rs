@@ -53,6 +53,9 @@ pub(crate) enum Command {
     /// rows each start with an EOL, as in TIFF Class F; MMR has none; nothing ends the data
     /// unless --rtc.
     EncodeRaw(EncodeArgs),
+    /// The tamper-evident audit log (phi-audit): init, example-event, append, verify, prove,
+    /// check-proof, export. See `faxctl audit --help`.
+    Audit(super::audit::AuditArgs),
 }
 
 /// Arguments of `Convert`.
