@@ -244,6 +244,7 @@ impl Log {
             mut certs,
             last_note,
             anchored_size,
+            checkpoints_len,
             ..
         } = scanned;
         // Cut torn tails and drop a last segment that was created but never taken into use
@@ -300,9 +301,14 @@ impl Log {
                 .map_err(LogError::io("read token key"))?
                 .ok_or(LogError::BadKey("keys/token.key"))?,
         );
-        let checkpoints = storage
+        let mut checkpoints = storage
             .open_append(CHECKPOINTS)
             .map_err(LogError::io("open checkpoints.log"))?;
+        if checkpoints.len() > checkpoints_len {
+            checkpoints
+                .truncate(checkpoints_len)
+                .map_err(LogError::io("truncate checkpoints.log"))?;
+        }
         recovery.size = tree.size();
         let segment = segments.len() as u64;
         let (file, key, seal, cert) =
@@ -361,7 +367,7 @@ impl Log {
         };
         let mut buf = Vec::new();
         segment::frame(&header.encode(), &mut buf);
-        let name = format!("{SEGMENTS}/{}", segment::file_name(first_seq));
+        let name = format!("{SEGMENTS}/{}", segment::file_name(segment, first_seq));
         let mut file = storage
             .open_append(&name)
             .map_err(LogError::io("create segment"))?;

@@ -80,6 +80,8 @@ pub struct Scanned {
     pub last_note: Option<String>,
     /// Size covered by the newest entry of `checkpoints.log`.
     pub anchored_size: u64,
+    /// Length of the valid part of `checkpoints.log`.
+    pub checkpoints_len: u64,
     /// The decoded records, if asked for.
     pub records: Vec<Record>,
     /// The canonical bytes of the records, if asked for.
@@ -113,9 +115,9 @@ pub fn scan_log(
     for (i, name) in names.iter().enumerate() {
         let is_last = i + 1 == count;
         let expected = tree.size();
-        let first = segment::parse_file_name(name)
+        let (number, first) = segment::parse_file_name(name)
             .ok_or_else(|| fail(expected, format!("unexpected file segments/{name}")))?;
-        if first != expected {
+        if number != i as u64 || first != expected {
             return Err(fail(
                 expected,
                 format!("segment {name} starts at seq {first}, expected {expected} (segment missing, inserted or reordered)"),
@@ -229,12 +231,14 @@ pub fn scan_log(
             let torn_only = pending_frames == 0;
             let allowed = is_last && (mode == Mode::Recover || torn_only);
             if !allowed {
-                let why = if pending_frames > 0 {
-                    "events not covered by a signed checkpoint (an insertion, or a crash that recovery has not yet cut: reopen the log)"
+                // A damaged frame is reported at the seq it would hold (the number of events
+                // before it); complete but unsigned frames at the first uncovered seq.
+                let (seq, why) = if stop == Stop::End {
+                    (committed_size, "events not covered by a signed checkpoint (an insertion, or a crash that recovery has not yet cut: reopen the log)")
                 } else {
-                    "damaged frame (bad length or CRC)"
+                    (tree.size(), "damaged frame (bad length or CRC)")
                 };
-                return Err(fail(committed_size, format!("segment {name}: {why}")));
+                return Err(fail(seq, format!("segment {name}: {why}")));
             }
             tree.truncate(committed_size);
             if keep_records {
@@ -265,7 +269,9 @@ pub fn scan_log(
         .read(CHECKPOINTS)
         .map_err(|e| fail(0, format!("cannot read {CHECKPOINTS}: {e}")))?
         .unwrap_or_default();
-    let (frames, _stop) = segment::scan(&cps);
+    let (frames, stop) = segment::scan(&cps);
+    let checkpoints_len = frames.last().map_or(0, |f| f.end as u64);
+    let cps_torn = stop != Stop::End;
     for f in frames {
         let note = std::str::from_utf8(f.payload)
             .map_err(|_| fail(tree.size(), "anchored checkpoint is not UTF-8"))?;
@@ -274,6 +280,14 @@ pub fn scan_log(
             return Err(fail(cp.size, "anchored checkpoints go backwards"));
         }
         anchored_size = cp.size;
+    }
+    if cps_torn && mode == Mode::Verify {
+        // Appends to checkpoints.log are synced before anything depends on them; only a
+        // crash in the middle of one leaves a torn tail, and recovery cuts it.
+        return Err(fail(
+            anchored_size,
+            format!("{CHECKPOINTS} is damaged after the checkpoint of size {anchored_size}"),
+        ));
     }
     if let Some(note) = anchor {
         check_anchor(note, &chain, &origin, &tree)?;
@@ -285,6 +299,7 @@ pub fn scan_log(
         certs,
         last_note,
         anchored_size,
+        checkpoints_len,
         records,
         record_bytes,
     })

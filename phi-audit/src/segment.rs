@@ -1,4 +1,4 @@
-//! Segment files: `segments/<first seq, 20 digits>.seg`, a sequence of frames
+//! Segment files: `segments/<segment>-<first seq>.seg`, a sequence of frames
 //! `[u32 length][u32 CRC-32][payload]` (big-endian; the CRC is CRC-32/ISO-HDLC over the
 //! payload). The first frame is the header (origin, segment number, first seq, the segment
 //! key's certificate); then event frames (tag 1 + canonical record) and, after every
@@ -118,16 +118,19 @@ pub fn scan(data: &[u8]) -> (Vec<Frame<'_>>, Stop) {
     }
 }
 
-/// The file name of the segment starting at `first_seq`.
-pub fn file_name(first_seq: u64) -> String {
-    format!("{first_seq:020}.seg")
+/// The file name of segment number `segment` starting at `first_seq`
+/// (`<segment, 10 digits>-<first seq, 20 digits>.seg`, so names sort in log order and two
+/// segments never share a name even when one of them holds no events).
+pub fn file_name(segment: u64, first_seq: u64) -> String {
+    format!("{segment:010}-{first_seq:020}.seg")
 }
 
-/// The first seq named by a segment file name.
-pub fn parse_file_name(name: &str) -> Option<u64> {
-    let digits = name.strip_suffix(".seg")?;
-    if digits.len() != 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+/// The segment number and first seq named by a segment file name.
+pub fn parse_file_name(name: &str) -> Option<(u64, u64)> {
+    let stem = name.strip_suffix(".seg")?;
+    let (a, b) = stem.split_once('-')?;
+    if a.len() != 10 || b.len() != 20 || !a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit()) {
         return None;
     }
-    digits.parse().ok()
+    Some((a.parse().ok()?, b.parse().ok()?))
 }
