@@ -328,8 +328,24 @@ fn check_anchor(
     origin: &str,
     tree: &Tree,
 ) -> Result<Checkpoint, Failure> {
-    let cp = verify_note(note, chain)
-        .map_err(|e| fail(tree.size(), format!("anchored checkpoint: {e}")))?;
+    let cp = verify_note(note, chain).map_err(|e| {
+        // Signed by a segment key this log does not have: if it also claims more events
+        // than the log holds, the log was rolled back past that segment.
+        let body = note.split_once("\n\n").map_or(note, |(b, _)| b);
+        match Checkpoint::parse_body(&format!("{body}\n")) {
+            Ok(claimed) if claimed.size > tree.size() => Failure {
+                seq: tree.size(),
+                reason: format!(
+                    "a checkpoint covers {} events, signed by a segment key this log does not hold, but the log holds {} (rolled back)",
+                    claimed.size,
+                    tree.size()
+                ),
+                missing: true,
+                covered: claimed.size,
+            },
+            _ => fail(tree.size(), format!("anchored checkpoint: {e}")),
+        }
+    })?;
     if cp.size > tree.size() {
         return Err(Failure {
             seq: tree.size(),
