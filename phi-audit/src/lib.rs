@@ -6,6 +6,8 @@ mod codec;
 mod error;
 pub mod event;
 pub mod export;
+#[cfg(feature = "forward")]
+pub mod forward;
 pub mod keys;
 mod log;
 pub mod merkle;
