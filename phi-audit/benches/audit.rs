@@ -40,10 +40,12 @@ fn new_log(dir: &std::path::Path) -> Log {
     Log::open(s, Config::default()).expect("open")
 }
 
-fn percentile(v: &mut [Duration], p: f64) -> Duration {
+/// The `per_mille`-th quantile (500 = median, 990 = p99).
+fn percentile(v: &mut [Duration], per_mille: usize) -> Duration {
     v.sort_unstable();
-    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
-    v[i]
+    let last = v.len() - 1;
+    let i = last * per_mille / 1000;
+    v[i.min(last)]
 }
 
 fn appends(c: &mut Criterion) {
@@ -65,7 +67,9 @@ fn appends(c: &mut Criterion) {
     let rec = vec![0x5au8; rec_len + 8];
     let mut g = c.benchmark_group("append_256");
     g.sample_size(30);
-    g.bench_function("phi_audit", |b| b.iter(|| log.append_batch(batch.clone()).expect("append")));
+    g.bench_function("phi_audit", |b| {
+        b.iter(|| log.append_batch(batch.clone()).expect("append"))
+    });
     g.bench_function("raw_write_fdatasync", |b| {
         b.iter(|| {
             let mut buf = Vec::with_capacity(rec.len() * 256);
@@ -94,7 +98,10 @@ fn appends(c: &mut Criterion) {
     }
     let rate = 200.0 * 256.0 / ours.as_secs_f64();
     println!("rate append_256 phi_audit {rate:.0} events/s (record {rec_len} B)");
-    println!("ratio append_256 raw_write_fdatasync {:.2}", ours.as_secs_f64() / base.as_secs_f64());
+    println!(
+        "ratio append_256 raw_write_fdatasync {:.2}",
+        ours.as_secs_f64() / base.as_secs_f64()
+    );
 }
 
 fn latency(_c: &mut Criterion) {
@@ -108,7 +115,7 @@ fn latency(_c: &mut Criterion) {
     for p in 0..10 {
         let w = w.clone();
         handles.push(std::thread::spawn(move || {
-            let mut lat = Vec::with_capacity((per * secs) as usize);
+            let mut lat = Vec::with_capacity(usize::try_from(per * secs).unwrap_or(0));
             let start = Instant::now();
             for i in 0..per * secs {
                 let due = start + Duration::from_micros(i * 1_000_000 / per + p * 97);
@@ -122,9 +129,12 @@ fn latency(_c: &mut Criterion) {
             lat
         }));
     }
-    let mut all: Vec<Duration> = handles.into_iter().flat_map(|h| h.join().expect("join")).collect();
-    let p50 = percentile(&mut all, 0.50);
-    let p99 = percentile(&mut all, 0.99);
+    let mut all: Vec<Duration> = handles
+        .into_iter()
+        .flat_map(|h| h.join().expect("join"))
+        .collect();
+    let p50 = percentile(&mut all, 500);
+    let p99 = percentile(&mut all, 990);
     // Baseline: one 4 KiB write + fdatasync.
     let mut f = std::fs::File::create(tmp.path().join("raw")).expect("raw");
     let block = vec![1u8; 4096];
@@ -136,8 +146,8 @@ fn latency(_c: &mut Criterion) {
             t.elapsed()
         })
         .collect();
-    let b50 = percentile(&mut base, 0.50);
-    let b99 = percentile(&mut base, 0.99);
+    let b50 = percentile(&mut base, 500);
+    let b99 = percentile(&mut base, 990);
     println!(
         "latency commit_at_10k_per_s p50 {:.3} ms p99 {:.3} ms (raw fdatasync p50 {:.3} ms p99 {:.3} ms)",
         p50.as_secs_f64() * 1e3,
@@ -145,8 +155,14 @@ fn latency(_c: &mut Criterion) {
         b50.as_secs_f64() * 1e3,
         b99.as_secs_f64() * 1e3
     );
-    println!("ratio commit_p50 raw_fdatasync_p50 {:.2}", p50.as_secs_f64() / b50.as_secs_f64());
-    println!("ratio commit_p99 raw_fdatasync_p99 {:.2}", p99.as_secs_f64() / b99.as_secs_f64());
+    println!(
+        "ratio commit_p50 raw_fdatasync_p50 {:.2}",
+        p50.as_secs_f64() / b50.as_secs_f64()
+    );
+    println!(
+        "ratio commit_p99 raw_fdatasync_p99 {:.2}",
+        p99.as_secs_f64() / b99.as_secs_f64()
+    );
 }
 
 fn verification(c: &mut Criterion) {
@@ -157,7 +173,8 @@ fn verification(c: &mut Criterion) {
         let mut log = new_log(&dir);
         let mut i = 0;
         while i < n {
-            log.append_batch((i..i + 256).map(event).collect()).expect("append");
+            log.append_batch((i..i + 256).map(event).collect())
+                .expect("append");
             i += 256;
         }
         log.close().expect("close");
@@ -169,13 +186,18 @@ fn verification(c: &mut Criterion) {
         .flatten()
         .flat_map(|e| std::fs::read(e.path()).expect("read"))
         .collect();
-    let size = scan_log(&storage, &root, Mode::Verify, false, None).expect("verifies").tree.size();
+    let size = scan_log(&storage, &root, Mode::Verify, false, None)
+        .expect("verifies")
+        .tree
+        .size();
     let mut g = c.benchmark_group("verify_200k");
     g.sample_size(10);
     g.bench_function("phi_audit", |b| {
         b.iter(|| scan_log(&storage, &root, Mode::Verify, false, None).expect("ok"))
     });
-    g.bench_function("raw_sha256", |b| b.iter(|| ring::digest::digest(&ring::digest::SHA256, &bytes)));
+    g.bench_function("raw_sha256", |b| {
+        b.iter(|| ring::digest::digest(&ring::digest::SHA256, &bytes))
+    });
     g.finish();
     let reps = 5;
     let (mut ours, mut base) = (Duration::ZERO, Duration::ZERO);
@@ -188,13 +210,21 @@ fn verification(c: &mut Criterion) {
         base += t.elapsed();
     }
     let rate = (size * reps) as f64 / ours.as_secs_f64();
-    println!("rate verify phi_audit {rate:.0} events/s ({} MB of segments)", bytes.len() / 1_000_000);
-    println!("ratio verify raw_sha256 {:.2}", ours.as_secs_f64() / base.as_secs_f64());
+    println!(
+        "rate verify phi_audit {rate:.0} events/s ({} MB of segments)",
+        bytes.len() / 1_000_000
+    );
+    println!(
+        "ratio verify raw_sha256 {:.2}",
+        ours.as_secs_f64() / base.as_secs_f64()
+    );
 }
 
 fn proofs(_c: &mut Criterion) {
     let n: u64 = 1 << 20;
-    let tree = phi_audit::merkle::Tree::from_leaves((0..n).map(|i| phi_audit::merkle::leaf_hash(&i.to_le_bytes())));
+    let tree = phi_audit::merkle::Tree::from_leaves(
+        (0..n).map(|i| phi_audit::merkle::leaf_hash(&i.to_le_bytes())),
+    );
     let mut x = 0x9e37_79b9_7f4a_7c15u64;
     let mut lat = Vec::with_capacity(20_000);
     for _ in 0..20_000 {
@@ -207,8 +237,8 @@ fn proofs(_c: &mut Criterion) {
         std::hint::black_box(tree.inclusion_proof(idx, size).expect("proof"));
         lat.push(t.elapsed());
     }
-    let p50 = percentile(&mut lat, 0.5);
-    let p99 = percentile(&mut lat, 0.99);
+    let p50 = percentile(&mut lat, 500);
+    let p99 = percentile(&mut lat, 990);
     // Baseline: hashing the 20 nodes a proof holds once (the least any proof could cost).
     let t = Instant::now();
     for i in 0..20_000u64 {
@@ -224,7 +254,10 @@ fn proofs(_c: &mut Criterion) {
         p50.as_secs_f64() * 1e6,
         p99.as_secs_f64() * 1e6
     );
-    println!("ratio proof_p50 hash_20_nodes {:.2}", p50.as_secs_f64() / base.as_secs_f64());
+    println!(
+        "ratio proof_p50 hash_20_nodes {:.2}",
+        p50.as_secs_f64() / base.as_secs_f64()
+    );
 }
 
 criterion_group!(benches, appends, latency, verification, proofs);

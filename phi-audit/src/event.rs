@@ -159,6 +159,8 @@ code_enum! {
     }
 }
 
+// The enums come from a macro that cannot place `#[default]` on one variant.
+#[allow(clippy::derivable_impls)]
 impl Default for Purpose {
     fn default() -> Self {
         Purpose::None

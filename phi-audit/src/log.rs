@@ -250,8 +250,7 @@ impl Log {
         // Cut torn tails and drop a last segment that was created but never taken into use
         // (its key was never persisted as the current key, so nothing was written with it).
         let epoch = load_pair(storage.as_ref(), EPOCH_KEY)?;
-        loop {
-            let Some(last) = segments.last() else { break };
+        while let Some(last) = segments.last() {
             let name = format!("{SEGMENTS}/{}", last.name);
             let unused = match (&last.header, &epoch) {
                 (None, _) => true,

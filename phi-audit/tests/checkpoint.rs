@@ -36,9 +36,12 @@ fn go_verifier_key_parses_and_round_trips() {
 #[test]
 fn go_note_verifies_and_tampering_is_refused() {
     let vk = VerifierKey::from_vkey(VKEY).expect("vkey");
-    assert_eq!(open_note(&go_note(), &[vk.clone()]), Ok(TEXT));
+    assert_eq!(open_note(&go_note(), std::slice::from_ref(&vk)), Ok(TEXT));
     let bad = go_note().replace("cryptography", "cryptographY");
-    assert_eq!(open_note(&bad, &[vk.clone()]), Err(VerifyError::Signature));
+    assert_eq!(
+        open_note(&bad, std::slice::from_ref(&vk)),
+        Err(VerifyError::Signature)
+    );
     // Unknown key only: refused.
     let other = VerifierKey {
         name: "Other".into(),
@@ -76,7 +79,10 @@ fn checkpoint_round_trip_and_rejections() {
     };
     let note = cp.sign("example.com/log", &pair);
     assert!(note.starts_with("example.com/log\n42\nCQkJ"));
-    assert_eq!(verify_note(&note, &[vk.clone()]), Ok(cp.clone()));
+    assert_eq!(
+        verify_note(&note, std::slice::from_ref(&vk)),
+        Ok(cp.clone())
+    );
     for bad in [
         note.replacen("42", "042", 1),
         note.replacen("42", "43", 1),
@@ -85,7 +91,10 @@ fn checkpoint_round_trip_and_rejections() {
         note.trim_end().to_owned(),
         format!("x{note}"),
     ] {
-        assert!(verify_note(&bad, &[vk.clone()]).is_err(), "{bad:?}");
+        assert!(
+            verify_note(&bad, std::slice::from_ref(&vk)).is_err(),
+            "{bad:?}"
+        );
     }
 }
 
