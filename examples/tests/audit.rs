@@ -320,7 +320,7 @@ fn sigkill_under_load_never_loses_an_acknowledged_event() {
         if rng.next() % 4 == 0 {
             std::thread::sleep(Duration::from_micros(rng.next() % 40_000));
         } else {
-            let want = rng.next() % 120;
+            let want = rng.next() % 60;
             let deadline = Instant::now() + Duration::from_secs(5);
             while seen.load(Ordering::Relaxed) < want && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_micros(200));

@@ -582,6 +582,19 @@ impl Record {
         w.buf
     }
 
+    /// The seq of canonical record bytes, without decoding the rest.
+    ///
+    /// # Errors
+    /// [`DecodeError::Truncated`] or [`DecodeError::Schema`].
+    pub fn peek_seq(bytes: &[u8]) -> Result<u64, DecodeError> {
+        let mut r = Reader::new(bytes, 0);
+        let schema = r.u16()?;
+        if schema != SCHEMA_VERSION {
+            return Err(DecodeError::Schema(schema));
+        }
+        r.u64()
+    }
+
     /// Decodes canonical bytes. Exactly the bytes [`Record::encode`] produces are accepted.
     ///
     /// # Errors
