@@ -122,6 +122,9 @@ pub enum LogError {
     /// A sequence number that the log does not hold.
     #[error("seq {0} is not in the log")]
     NoSuchSeq(u64),
+    /// The object-store mirror failed (feature `mirror`).
+    #[error("mirror: {0}")]
+    Mirror(String),
     /// A retention rule forbids the operation (e.g. expiry under legal hold).
     #[error("retention: {0}")]
     Retention(&'static str),

@@ -11,6 +11,8 @@ pub mod forward;
 pub mod keys;
 mod log;
 pub mod merkle;
+#[cfg(feature = "mirror")]
+pub mod mirror;
 pub mod proof;
 pub mod scan;
 pub mod seal;
