@@ -6,15 +6,20 @@
 //! Never mirrored: private keys, sealing keys, the token key (keys stay apart from data).
 //! Segments other than the newest never change and are uploaded once; the newest segment
 //! and `checkpoints.log` are uploaded on every push. The functions are async and
-//! executor-agnostic; `object_store`'s S3 client needs a tokio runtime. For HTTPS endpoints
-//! enable a rustls feature of `reqwest` in the application (this crate adds no TLS provider
-//! to the mirror; see the crate README).
+//! executor-agnostic; `object_store`'s S3 client needs a tokio runtime. The HTTP client uses
+//! rustls with the ring provider (no aws-lc): call [`install_ring_provider`] once at start.
 
 use crate::error::LogError;
 use crate::scan::{CHECKPOINTS, SEGMENTS};
 use crate::storage::{FaultyStorage, Storage};
 use object_store::path::Path as ObjPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+/// Installs rustls's ring provider as the process default (needed once before the S3
+/// client's first HTTPS request; harmless if a provider is already installed).
+pub fn install_ring_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
 
 /// What a push did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use object_store::path::Path as ObjPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use phi_audit::mirror::{pull, push};
 use phi_audit::scan::{scan_log, Mode};
-use phi_audit::storage::FaultyStorage;
+use phi_audit::storage::{FaultyStorage, Storage};
 use phi_audit::{Config, Event, Log};
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -126,6 +126,7 @@ async fn mirror_to_moto_s3() {
         assert!(Instant::now() < deadline, "moto_server did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
+    phi_audit::mirror::install_ring_provider();
     let store = AmazonS3Builder::new()
         .with_endpoint(format!("http://127.0.0.1:{port}"))
         .with_allow_http(true)
