@@ -138,6 +138,57 @@ fn contract_init_append_verify_prove_export() {
     );
     assert_eq!(r.code, 2);
 
+    // Consistency: keep the checkpoint now, append, prove the new one extends it.
+    let objs: Vec<serde_json::Value> = run(
+        &[
+            "audit", "export", "--log", log, "--format", "jsonl", "--from", "9",
+        ],
+        "",
+    )
+    .stdout
+    .lines()
+    .map(|l| serde_json::from_str(l).expect("line"))
+    .collect();
+    let old_note = objs.last().expect("closing")["checkpoint"]
+        .as_str()
+        .expect("note")
+        .to_owned();
+    let old_path = tmp.path().join("old.note");
+    std::fs::write(&old_path, &old_note).expect("write note");
+    let r = run(
+        &["audit", "append", "--log", log],
+        &(event_line("later") + "\n"),
+    );
+    assert_eq!(r.stdout, "ack 7\n");
+    let c = run(
+        &[
+            "audit",
+            "prove",
+            "--log",
+            log,
+            "--since",
+            old_path.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    let r = run(
+        &[
+            "audit",
+            "check-proof",
+            "--key",
+            key.to_str().expect("utf-8"),
+            "--old",
+            old_path.to_str().expect("utf-8"),
+        ],
+        &c.stdout,
+    );
+    assert_eq!(
+        r.stdout, "ok tree of size 8 extends size 7\n",
+        "{}",
+        r.stderr
+    );
+
     // JSON Lines: one object per event with its seq, then the checkpoint.
     let r = run(
         &[
@@ -160,7 +211,7 @@ fn contract_init_append_verify_prove_export() {
     assert!(objs[3]["checkpoint"]
         .as_str()
         .expect("note")
-        .contains("\n7\n"));
+        .contains("\n8\n"));
     assert!(
         !r.stdout.contains("15550199"),
         "sealed number leaked without --reveal"
@@ -174,7 +225,7 @@ fn contract_init_append_verify_prove_export() {
         .next()
         .expect("header")
         .starts_with("date,time,fax_number,user_id,delivery_status"));
-    assert_eq!(rows.clone().count(), 7);
+    assert_eq!(rows.clone().count(), 8);
     assert!(rows
         .next()
         .expect("row")
@@ -191,7 +242,7 @@ fn contract_init_append_verify_prove_export() {
     assert!(r.stdout.contains(",'+15550199,u0,"), "{}", r.stdout);
     let r = run(
         &[
-            "audit", "export", "--log", log, "--format", "jsonl", "--from", "7",
+            "audit", "export", "--log", log, "--format", "jsonl", "--from", "8",
         ],
         "",
     );
@@ -202,7 +253,7 @@ fn contract_init_append_verify_prove_export() {
         .expect("export event")
         .contains("\"kind\":\"phi_export\""));
 
-    // Accounting of disclosures for the example patient: 7 fax sends, each with a proof.
+    // Accounting of disclosures for the example patient: 8 fax sends, each with a proof.
     let r = run(
         &[
             "audit",
@@ -222,7 +273,7 @@ fn contract_init_append_verify_prove_export() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("line"))
         .collect();
-    assert_eq!(lines.last().expect("closing")["disclosures"], 7);
+    assert_eq!(lines.last().expect("closing")["disclosures"], 8);
     assert_eq!(lines[0]["recipient"], "Cardiology Dept");
     let r = run(
         &[

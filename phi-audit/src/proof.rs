@@ -123,3 +123,66 @@ pub fn verify_checkpoints_consistent(
     verify_consistency(a.size, b.size, &a.root, &b.root, proof)?;
     Ok((a, b))
 }
+
+/// A consistency proof bundle for an auditor who holds an older checkpoint: the path, the
+/// newer signed checkpoint and the segment-key certificates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsistencyBundle {
+    /// Size of the older checkpoint.
+    pub old_size: u64,
+    /// Size of the newer checkpoint.
+    pub new_size: u64,
+    /// The consistency path, base64 hashes.
+    pub path: Vec<String>,
+    /// The newer signed checkpoint note.
+    pub checkpoint: String,
+    /// Segment-key certificates from segment 0, hex.
+    pub certs: Vec<String>,
+}
+
+impl ConsistencyBundle {
+    /// Builds a bundle.
+    pub fn new(
+        old_size: u64,
+        new_size: u64,
+        path: &[Hash],
+        checkpoint: &str,
+        certs: &[KeyCert],
+    ) -> Self {
+        ConsistencyBundle {
+            old_size,
+            new_size,
+            path: path.iter().map(|h| B64.encode(h)).collect(),
+            checkpoint: checkpoint.to_owned(),
+            certs: certs.iter().map(|c| crate::hex(&c.encode())).collect(),
+        }
+    }
+
+    /// Verifies that the bundle's checkpoint extends `old_note` (a checkpoint the auditor
+    /// kept), with only the root key. Returns the newer checkpoint.
+    ///
+    /// # Errors
+    /// The first [`VerifyError`].
+    pub fn verify(&self, old_note: &str, root: &VerifierKey) -> Result<Checkpoint, VerifyError> {
+        let certs = self
+            .certs
+            .iter()
+            .map(|h| {
+                crate::unhex(h)
+                    .and_then(|b| KeyCert::decode(&b).ok())
+                    .ok_or(VerifyError::Certificate)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let keys = verify_chain(&root.name, &root.public, &certs)?;
+        let path = self
+            .path
+            .iter()
+            .map(|s| b64_hash(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (old, new) = verify_checkpoints_consistent(old_note, &self.checkpoint, &path, &keys)?;
+        if old.size != self.old_size || new.size != self.new_size {
+            return Err(VerifyError::Range);
+        }
+        Ok(new)
+    }
+}

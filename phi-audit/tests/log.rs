@@ -352,3 +352,51 @@ proptest! {
         prop_assert_eq!(serde_json::from_str::<Event>(&j).expect("parse"), e);
     }
 }
+
+#[test]
+fn every_checkpoint_is_provably_consistent_with_the_previous_one() {
+    let (s, t) = new_log();
+    let mut log = Log::open(s.clone(), config(&t)).expect("open");
+    let mut notes = Vec::new();
+    for n in 1..=6u64 {
+        log.append_batch((0..n).map(event).collect())
+            .expect("batch");
+        notes.push(log.checkpoint().expect("note").to_owned());
+        if n == 3 {
+            log.rotate()
+                .expect("rotate: later notes are signed by the next segment key");
+        }
+    }
+    let root = phi_audit::root_key(s.as_ref()).expect("root");
+    let keys = phi_audit::keys::verify_chain(&root.name, &root.public, log.certs()).expect("chain");
+    for pair in notes.windows(2) {
+        let old = phi_audit::checkpoint::verify_note(&pair[0], &keys).expect("old");
+        let new = phi_audit::checkpoint::verify_note(&pair[1], &keys).expect("new");
+        let proof = log
+            .tree()
+            .consistency_proof(old.size, new.size)
+            .expect("proof");
+        phi_audit::proof::verify_checkpoints_consistent(&pair[0], &pair[1], &proof, &keys)
+            .expect("consistent");
+        // Swapped, the same proof fails.
+        assert!(
+            phi_audit::proof::verify_checkpoints_consistent(&pair[1], &pair[0], &proof, &keys)
+                .is_err()
+        );
+    }
+    // A forked history (same size, other events) is not consistent with the real one.
+    let fork = {
+        let mut t2 = phi_audit::merkle::Tree::new();
+        for i in 0..21u64 {
+            t2.push(phi_audit::merkle::leaf_hash(&i.to_be_bytes()));
+        }
+        t2
+    };
+    let last =
+        phi_audit::checkpoint::verify_note(notes.last().expect("last"), &keys).expect("last");
+    let proof = fork.consistency_proof(6, last.size).expect("fork proof");
+    let first6 = log.tree().root_at(6).expect("root at 6");
+    assert!(
+        phi_audit::merkle::verify_consistency(6, last.size, &first6, &last.root, &proof).is_err()
+    );
+}

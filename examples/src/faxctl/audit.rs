@@ -64,20 +64,28 @@ pub(crate) enum AuditCommand {
         #[arg(long)]
         anchor: Option<PathBuf>,
     },
-    /// Print an inclusion proof bundle (JSON) for one event.
+    /// Print an inclusion proof bundle (JSON) for one event, or with --since a consistency
+    /// proof from an older checkpoint to the newest one.
     Prove {
         /// The log directory.
         #[arg(long)]
         log: PathBuf,
         /// The event's seq.
-        #[arg(long)]
-        seq: u64,
+        #[arg(long, required_unless_present = "since")]
+        seq: Option<u64>,
+        /// A checkpoint note kept earlier: prove the newest checkpoint extends it.
+        #[arg(long, conflicts_with = "seq")]
+        since: Option<PathBuf>,
     },
-    /// Verify a proof bundle (JSON on stdin) with only the public key.
+    /// Verify a proof bundle (JSON on stdin) with only the public key; with --old, a
+    /// consistency bundle against that earlier checkpoint note.
     CheckProof {
         /// The pinned public key file.
         #[arg(long)]
         key: PathBuf,
+        /// The earlier checkpoint note a consistency bundle extends.
+        #[arg(long)]
+        old: Option<PathBuf>,
     },
     /// Export events.
     Export {
@@ -133,8 +141,12 @@ pub(crate) fn run(args: AuditArgs) -> Result<(), Failure> {
         AuditCommand::Verify { log, key, anchor } => {
             verify(&log, key.as_deref(), anchor.as_deref())
         }
-        AuditCommand::Prove { log, seq } => prove(&log, seq),
-        AuditCommand::CheckProof { key } => check_proof(&key),
+        AuditCommand::Prove { log, seq, since } => match (seq, since) {
+            (Some(seq), _) => prove(&log, seq),
+            (None, Some(old)) => prove_since(&log, &old),
+            (None, None) => Err(Failure::Usage("prove needs --seq or --since".into())),
+        },
+        AuditCommand::CheckProof { key, old } => check_proof(&key, old.as_deref()),
         AuditCommand::Export {
             log,
             format,
@@ -302,13 +314,56 @@ fn prove(dir: &Path, seq: u64) -> Result<(), Failure> {
     Ok(())
 }
 
-fn check_proof(key: &Path) -> Result<(), Failure> {
+fn read_text(p: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(p).map_err(|e| Failure::Invalid(format!("{}: {e}", p.display())))
+}
+
+fn prove_since(dir: &Path, old: &Path) -> Result<(), Failure> {
+    let old_note = read_text(old)?;
+    let s = scan(dir, None, Some(&old_note), false)?;
+    // The scan above already checked that the log contains this signed checkpoint.
+    let body = old_note
+        .split_once("\n\n")
+        .map_or(old_note.as_str(), |(b, _)| b);
+    let old_size = phi_audit::checkpoint::Checkpoint::parse_body(&format!("{body}\n"))
+        .map_err(|e| Failure::Invalid(format!("{}: {e}", old.display())))?
+        .size;
+    let size = s.tree.size();
+    let note = s
+        .last_note
+        .as_deref()
+        .ok_or_else(|| Failure::Invalid("the log has no checkpoint yet".into()))?;
+    let path = s
+        .tree
+        .consistency_proof(old_size, size)
+        .map_err(|e| Failure::Invalid(e.to_string()))?;
+    let b = phi_audit::proof::ConsistencyBundle::new(old_size, size, &path, note, &s.certs);
+    let text = serde_json::to_string_pretty(&b).map_err(|e| Failure::Invalid(e.to_string()))?;
+    print_stdout(&format!("{text}\n"));
+    Ok(())
+}
+
+fn check_proof(key: &Path, old: Option<&Path>) -> Result<(), Failure> {
     let root = read_root(Path::new("."), Some(key))?;
     let mut input = String::new();
     std::io::stdin()
         .lock()
         .read_to_string_lossy(&mut input)
         .map_err(|e| Failure::Invalid(format!("stdin: {e}")))?;
+    if let Some(old) = old {
+        let old_note = read_text(old)?;
+        let b: phi_audit::proof::ConsistencyBundle = serde_json::from_str(&input).map_err(|e| {
+            Failure::Invalid(format!("consistency bundle: {}", redact(&e.to_string())))
+        })?;
+        let new = b
+            .verify(&old_note, &root)
+            .map_err(|e| Failure::Invalid(format!("the consistency proof does not verify: {e}")))?;
+        print_stdout(&format!(
+            "ok tree of size {} extends size {}\n",
+            new.size, b.old_size
+        ));
+        return Ok(());
+    }
     let proof: Proof = serde_json::from_str(&input)
         .map_err(|e| Failure::Invalid(format!("proof: {}", redact(&e.to_string()))))?;
     let (rec, cp) = proof
