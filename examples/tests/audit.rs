@@ -253,6 +253,41 @@ fn contract_init_append_verify_prove_export() {
         .expect("export event")
         .contains("\"kind\":\"phi_export\""));
 
+    // One fax number's events, found by token (written differently than stored).
+    let r = run(
+        &[
+            "audit",
+            "export",
+            "--log",
+            log,
+            "--format",
+            "jsonl",
+            "--fax-number",
+            "+1 (555) 0199",
+        ],
+        "",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.lines().count(),
+        9,
+        "8 fax sends and the checkpoint"
+    );
+    let r = run(
+        &[
+            "audit",
+            "export",
+            "--log",
+            log,
+            "--format",
+            "jsonl",
+            "--fax-number",
+            "+15550100",
+        ],
+        "",
+    );
+    assert_eq!(r.stdout.lines().count(), 1, "no events for another number");
+
     // Accounting of disclosures for the example patient: 8 fax sends, each with a proof.
     let r = run(
         &[

@@ -70,6 +70,7 @@ pub struct Exporter<'a> {
     scanned: &'a Scanned,
     storage: &'a dyn Storage,
     reveal: Reveal,
+    token: Option<crate::event::Token>,
 }
 
 impl core::fmt::Debug for Exporter<'_> {
@@ -109,7 +110,15 @@ impl<'a> Exporter<'a> {
             scanned,
             storage,
             reveal,
+            token: None,
         }
+    }
+
+    /// Only events carrying this search token (e.g. every event of one fax number, found
+    /// without decrypting any other event; see [`TokenKey::token`]).
+    pub fn only_token(mut self, token: crate::event::Token) -> Self {
+        self.token = Some(token);
+        self
     }
 
     fn segment_of(&self, seq: u64) -> u64 {
@@ -140,6 +149,7 @@ impl<'a> Exporter<'a> {
             .iter()
             .enumerate()
             .filter(move |(_, r)| range.contains(r))
+            .filter(move |(_, r)| self.token.is_none_or(|t| r.tokens.contains(&t)))
     }
 
     /// One JSON object per event (with `seq` and `leaf_hash`), then a closing object with

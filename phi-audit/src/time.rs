@@ -112,7 +112,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn round_trip(ms in -100_000_000_000_000i64..100_000_000_000_000) {
+        fn round_trip(ms in -9_000_000_000_000i64..9_000_000_000_000) {
             let ns = ms * 1_000_000;
             proptest::prop_assert_eq!(parse(&rfc3339(ns)), Some(ns));
         }

@@ -4,7 +4,8 @@
 //! - `init --log DIR [--origin NAME]`: creates the keys; prints the public key path.
 //! - `example-event`: prints one valid event as a JSON line.
 //! - `append --log DIR`: events as JSON lines on stdin; prints `ack <seq>` for each event
-//!   once it is durable (group commit: up to 256 lines or 1 ms per `fdatasync`).
+//!   once it is durable (group commit: the lines that arrived during the previous sync, up
+//!   to 256, share one `fdatasync`).
 //! - `verify --log DIR [--key PUB] [--anchor NOTE]`: exit 0 and `ok <size>` if intact;
 //!   otherwise `bad <seq>` on stdout (the first bad seq), the reason on stderr, exit 2.
 //! - `prove --log DIR --seq N`: an inclusion proof bundle (JSON) that `check-proof`
@@ -108,6 +109,10 @@ pub(crate) enum AuditCommand {
         /// The patient for `--format disclosures`.
         #[arg(long)]
         patient: Option<String>,
+        /// Only events for this fax number (matched by keyed token; nothing else is
+        /// decrypted).
+        #[arg(long)]
+        fax_number: Option<String>,
     },
 }
 
@@ -154,13 +159,14 @@ pub(crate) fn run(args: AuditArgs) -> Result<(), Failure> {
             to,
             reveal,
             patient,
+            fax_number,
         } => export(
             &log,
             format,
-            from.as_deref(),
-            to.as_deref(),
+            (from.as_deref(), to.as_deref()),
             reveal,
             patient.as_deref(),
+            fax_number.as_deref(),
         ),
     }
 }
@@ -188,7 +194,7 @@ fn append(dir: &Path) -> Result<(), Failure> {
     let mut bad_lines = 0u64;
     let mut out = std::io::stdout().lock();
     loop {
-        let batch = collect_batch(&rx, 256, Duration::from_millis(1));
+        let batch = collect_batch(&rx, 256, Duration::ZERO);
         if batch.is_empty() {
             break;
         }
@@ -419,10 +425,10 @@ fn bound(s: Option<&str>, range: &mut Range, upper: bool) -> Result<(), Failure>
 fn export(
     dir: &Path,
     format: ExportFormat,
-    from: Option<&str>,
-    to: Option<&str>,
+    (from, to): (Option<&str>, Option<&str>),
     reveal: bool,
     patient: Option<&str>,
+    fax_number: Option<&str>,
 ) -> Result<(), Failure> {
     let mut range = Range::default();
     bound(from, &mut range, false)?;
@@ -435,7 +441,11 @@ fn export(
     };
     let s = scan(dir, None, None, true)?;
     let storage = FsStorage::new(dir);
-    let ex = Exporter::new(&s, &storage, reveal);
+    let mut ex = Exporter::new(&s, &storage, reveal);
+    if let Some(n) = fax_number {
+        let tokens = phi_audit::token_key(&storage).map_err(|e| log_err(&e))?;
+        ex = ex.only_token(tokens.token(phi_audit::seal::TokenKind::FaxNumber, n));
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let r = match format {
         ExportFormat::Jsonl => ex.jsonl(range, &mut out),
