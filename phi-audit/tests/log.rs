@@ -400,3 +400,23 @@ fn every_checkpoint_is_provably_consistent_with_the_previous_one() {
         phi_audit::merkle::verify_consistency(6, last.size, &first6, &last.root, &proof).is_err()
     );
 }
+
+#[test]
+fn sensitive_fields_never_reach_debug_output() {
+    let (s, t) = new_log();
+    let mut log = Log::open(s.clone(), config(&t)).expect("open");
+    let e = Event::example();
+    let shown = format!("{e:?} {:?} {log:?}", e.sensitive);
+    for secret in [
+        "+15550199",
+        "MRN-000123",
+        "Cardiology Dept",
+        "referral letter",
+    ] {
+        assert!(!shown.contains(secret), "{secret} in Debug output");
+    }
+    log.append(e).expect("append");
+    let sc = scan(&s, true).expect("verifies");
+    let shown = format!("{:?}", sc.records[0]);
+    assert!(!shown.contains("15550199") && !shown.contains("MRN-000123"));
+}
