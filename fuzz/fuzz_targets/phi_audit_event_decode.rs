@@ -7,7 +7,10 @@ use phi_audit::segment::{self, Header};
 use phi_audit::Record;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(r) = Record::decode(data) {
+    let decoded = Record::decode(data);
+    // The allocation-free check used by verification agrees with the decoder.
+    assert_eq!(Record::check(data).ok(), decoded.as_ref().ok().map(|r| r.seq));
+    if let Ok(r) = decoded {
         assert_eq!(r.encode(), data, "non-canonical record accepted");
     }
     let (frames, _) = segment::scan(data);

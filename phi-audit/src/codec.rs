@@ -108,6 +108,13 @@ impl<'a> Reader<'a> {
             .map(str::to_owned)
             .map_err(|_| DecodeError::BadUtf8)
     }
+    /// Checks a text field without copying it.
+    pub(crate) fn skip_str(&mut self) -> Result<(), DecodeError> {
+        let b = self.bytes()?;
+        std::str::from_utf8(b)
+            .map(|_| ())
+            .map_err(|_| DecodeError::BadUtf8)
+    }
     pub(crate) fn opt_u64(&mut self) -> Result<Option<u64>, DecodeError> {
         match self.u8()? {
             0 => Ok(None),

@@ -595,6 +595,79 @@ impl Record {
         r.u64()
     }
 
+    /// Checks that `bytes` would decode, without building the record (no allocation), and
+    /// returns its seq: what full verification does for every event. Accepts exactly what
+    /// [`Record::decode`] accepts (the fuzz target `phi_audit_event_decode` checks this).
+    ///
+    /// # Errors
+    /// As [`Record::decode`].
+    pub fn check(bytes: &[u8]) -> Result<u64, DecodeError> {
+        if bytes.len() > limits::MAX_RECORD {
+            return Err(DecodeError::TooLong);
+        }
+        let mut r = Reader::new(bytes, limits::MAX_TEXT);
+        let schema = r.u16()?;
+        if schema != SCHEMA_VERSION {
+            return Err(DecodeError::Schema(schema));
+        }
+        let seq = r.u64()?;
+        r.i64()?;
+        ClockQuality::from_code(r.u8()?).ok_or(DecodeError::BadTag)?;
+        Kind::from_code(r.u16()?).ok_or(DecodeError::BadTag)?;
+        Outcome::from_code(r.u8()?).ok_or(DecodeError::BadTag)?;
+        for _ in 0..4 {
+            r.skip_str()?; // principal, role, auth method, network
+        }
+        r.bool()?;
+        for _ in 0..3 {
+            r.skip_str()?; // deployment, host, software
+        }
+        for _ in 0..r.count(limits::MAX_LIST)? {
+            for _ in 0..3 {
+                r.skip_str()?;
+            }
+            match r.u8()? {
+                0 => {}
+                1 => {
+                    r.take(32)?;
+                }
+                _ => return Err(DecodeError::BadTag),
+            }
+        }
+        match r.u8()? {
+            0 => {}
+            1 => {
+                match r.u8()? {
+                    0 => {}
+                    c => {
+                        Direction::from_code(c).ok_or(DecodeError::BadTag)?;
+                    }
+                }
+                r.skip_str()?;
+                r.u32()?;
+                r.skip_str()?;
+                r.skip_str()?;
+                r.u32()?;
+            }
+            _ => return Err(DecodeError::BadTag),
+        }
+        Purpose::from_code(r.u8()?).ok_or(DecodeError::BadTag)?;
+        r.skip_str()?;
+        r.opt_u64()?;
+        let n = r.count(limits::MAX_LIST * 2)?;
+        r.take(n * 16)?;
+        match r.u8()? {
+            0 => {}
+            1 => {
+                r.take(12)?;
+                r.bytes_max(limits::MAX_RECORD)?;
+            }
+            _ => return Err(DecodeError::BadTag),
+        }
+        r.finish()?;
+        Ok(seq)
+    }
+
     /// Decodes canonical bytes. Exactly the bytes [`Record::encode`] produces are accepted.
     ///
     /// # Errors

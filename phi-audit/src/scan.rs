@@ -188,9 +188,9 @@ pub fn scan_log(
                 TAG_EVENT => {
                     let seq = tree.size();
                     // Recovery needs only the seq (the CRC vouches for the bytes, the
-                    // signed roots for their meaning); verification decodes every record.
-                    let full = mode == Mode::Verify || keep_records;
-                    let rec = if full {
+                    // signed roots for their meaning); verification checks that every
+                    // record decodes; exports decode them.
+                    let rec = if keep_records {
                         Some(
                             Record::decode(body)
                                 .map_err(|e| fail(seq, format!("record does not decode: {e}")))?,
@@ -200,6 +200,8 @@ pub fn scan_log(
                     };
                     let found = match &rec {
                         Some(r) => r.seq,
+                        None if mode == Mode::Verify => Record::check(body)
+                            .map_err(|e| fail(seq, format!("record does not decode: {e}")))?,
                         None => Record::peek_seq(body)
                             .map_err(|e| fail(seq, format!("record does not decode: {e}")))?,
                     };

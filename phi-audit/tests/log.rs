@@ -420,3 +420,18 @@ fn sensitive_fields_never_reach_debug_output() {
     let shown = format!("{:?}", sc.records[0]);
     assert!(!shown.contains("15550199") && !shown.contains("MRN-000123"));
 }
+
+proptest! {
+    #[test]
+    fn check_accepts_exactly_what_decode_accepts(e in arb_event(), cut in any::<usize>(), flip in any::<(usize, u8)>()) {
+        let r = phi_audit::Record { seq: 7, time_ns: 1, clock: phi_audit::event::ClockQuality::Monotonic, event: { let mut e = e; e.time_ns = Some(1); e }, tokens: vec![[1; 16]], sealed: Some(phi_audit::event::SealedBlob { nonce: [2; 12], ciphertext: vec![3; 40] }) };
+        let b = r.encode();
+        prop_assert_eq!(phi_audit::Record::check(&b), Ok(7));
+        let short = &b[..cut % b.len()];
+        prop_assert_eq!(phi_audit::Record::check(short).is_ok(), phi_audit::Record::decode(short).is_ok());
+        let mut m = b.clone();
+        let i = flip.0 % m.len();
+        m[i] ^= flip.1;
+        prop_assert_eq!(phi_audit::Record::check(&m).is_ok(), phi_audit::Record::decode(&m).is_ok());
+    }
+}
