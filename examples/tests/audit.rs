@@ -321,6 +321,26 @@ fn contract_init_append_verify_prove_export() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
 
+    // Forwarding to a receiver that is not there fails cleanly (the rsyslog peer test in
+    // phi-audit covers a real receiver).
+    let ca = tmp.path().join("ca.pem");
+    std::fs::write(&ca, "not a certificate").expect("write");
+    let r = run(
+        &[
+            "audit",
+            "forward",
+            "--log",
+            log,
+            "--to",
+            "127.0.0.1:1",
+            "--ca",
+            ca.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("syslog receiver"), "{}", r.stderr);
+
     // Tampering: verify names the first bad seq and fails.
     let seg = std::fs::read_dir(dir.join("segments"))
         .expect("dir")

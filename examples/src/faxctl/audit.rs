@@ -10,6 +10,8 @@
 //!   otherwise `bad <seq>` on stdout (the first bad seq), the reason on stderr, exit 2.
 //! - `prove --log DIR --seq N`: an inclusion proof bundle (JSON) that `check-proof`
 //!   verifies with only the public key.
+//! - `forward --log DIR --to HOST:PORT --ca PEM`: RFC 5424 over RFC 5425 TLS from the
+//!   durable cursor, closed by the newest signed checkpoint.
 //! - `export --log DIR --format jsonl|csv|fhir|disclosures [--from X] [--to X]`: X is a seq
 //!   or a UTC date (`2026-01-31`, `2026-01-31T12:00:00Z`).
 
@@ -88,6 +90,25 @@ pub(crate) enum AuditCommand {
         #[arg(long)]
         old: Option<PathBuf>,
     },
+    /// Forward new events and the newest checkpoint to a syslog receiver over RFC 5425 TLS
+    /// (at-least-once from the durable cursor; receivers de-duplicate by seq).
+    Forward {
+        /// The log directory.
+        #[arg(long)]
+        log: PathBuf,
+        /// The receiver, HOST:PORT (port 6514 is the RFC 5425 default).
+        #[arg(long)]
+        to: String,
+        /// The CA certificates (PEM) that sign the receiver's certificate.
+        #[arg(long)]
+        ca: PathBuf,
+        /// The name in the receiver's certificate (default: the host of --to).
+        #[arg(long)]
+        server_name: Option<String>,
+        /// HOSTNAME field of the messages.
+        #[arg(long, default_value = "-")]
+        hostname: String,
+    },
     /// Export events.
     Export {
         /// The log directory.
@@ -152,6 +173,13 @@ pub(crate) fn run(args: AuditArgs) -> Result<(), Failure> {
             (None, None) => Err(Failure::Usage("prove needs --seq or --since".into())),
         },
         AuditCommand::CheckProof { key, old } => check_proof(&key, old.as_deref()),
+        AuditCommand::Forward {
+            log,
+            to,
+            ca,
+            server_name,
+            hostname,
+        } => forward(&log, &to, &ca, server_name.as_deref(), &hostname),
         AuditCommand::Export {
             log,
             format,
@@ -393,6 +421,31 @@ impl<R: std::io::Read> ReadAll for R {
         s.push_str(&String::from_utf8_lossy(&b));
         Ok(n)
     }
+}
+
+fn forward(
+    dir: &Path,
+    to: &str,
+    ca: &Path,
+    name: Option<&str>,
+    hostname: &str,
+) -> Result<(), Failure> {
+    let ca_pem =
+        std::fs::read(ca).map_err(|e| Failure::Invalid(format!("{}: {e}", ca.display())))?;
+    let host = to.rsplit_once(':').map_or(to, |(h, _)| h);
+    let mut stream = phi_audit::forward::tls::connect(to, name.unwrap_or(host), &ca_pem)
+        .map_err(|e| Failure::Invalid(format!("syslog receiver {to}: {e}")))?;
+    let mut format = phi_audit::forward::Format::default();
+    format.hostname = hostname.to_owned();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    let n = phi_audit::forward::forward_once(&FsStorage::new(dir), &format, &mut stream, now)
+        .map_err(|e| log_err(&e))?;
+    stream.conn.send_close_notify();
+    let _ = stream.flush();
+    print_stdout(&format!("forwarded {n} events\n"));
+    Ok(())
 }
 
 /// A bound: a seq if it is a number, else a UTC date or date-time.
