@@ -54,7 +54,7 @@ pub(crate) enum Command {
     /// unless --rtc.
     EncodeRaw(EncodeArgs),
     /// The tamper-evident audit log (phi-audit): init, example-event, append, verify, prove,
-    /// check-proof, export. See `faxctl audit --help`.
+    /// check-proof, forward, export. See `faxctl audit --help`.
     Audit(super::audit::AuditArgs),
 }
 
