@@ -18,12 +18,18 @@ fuzz_target!(|data: &[u8]| {
         let _ = again.capabilities();
         // Any DCS that parses against it re-parses from its own FIF to the same mode.
         if let Ok(dcs) = Dcs::parse(data, &Dis::from_capabilities(&Capabilities::default())) {
-            let own = Dcs::from_mode(*dcs.mode(), &Dis::from_capabilities(&Capabilities::default()))
-                .expect("a parsed mode is offered");
+            let own = Dcs::from_mode(
+                *dcs.mode(),
+                &Dis::from_capabilities(&Capabilities::default()),
+            )
+            .expect("a parsed mode is offered");
             assert_eq!(own.mode(), dcs.mode());
         }
         if let Ok(dcs) = Dcs::parse(data, &dis) {
-            assert_eq!(Dcs::parse(dcs.fif(), &dis).map(|d| *d.mode()), Ok(*dcs.mode()));
+            assert_eq!(
+                Dcs::parse(dcs.fif(), &dis).map(|d| *d.mode()),
+                Ok(*dcs.mode())
+            );
         }
     }
     if let Ok(id) = Identity::from_fif(data) {

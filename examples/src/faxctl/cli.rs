@@ -56,6 +56,9 @@ pub(crate) enum Command {
     /// Encrypted object store (phi-store): init, put, get, rotate, rewrap, shred, verify,
     /// sweep. The passphrase comes from FAXKIT_PASSPHRASE or --passphrase-file.
     Store(super::store::StoreArgs),
+    /// The tamper-evident audit log (phi-audit): init, example-event, append, verify, prove,
+    /// check-proof, forward, export. See `faxctl audit --help`.
+    Audit(super::audit::AuditArgs),
 }
 
 /// Arguments of `Convert`.

@@ -1,5 +1,6 @@
 //! The `faxctl` command: argument handling, exit codes and one-line errors.
 
+mod audit;
 mod cli;
 mod files;
 mod info;
@@ -125,6 +126,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::DecodeRaw(args) => raw::decode(&args),
         Command::EncodeRaw(args) => raw::encode_raw(&args),
         Command::Store(args) => store::run(&args),
+        Command::Audit(args) => audit::run(args),
     }
 }
 
