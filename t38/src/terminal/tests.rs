@@ -1,0 +1,2 @@
+//! Unit tests of the terminal's wire behaviour.
+#![allow(clippy::unwrap_used)]
