@@ -165,7 +165,10 @@ impl Call {
             .flatten()
             .min();
             let Some(next) = next else { break };
-            assert!(next - self.start < Duration::from_secs(3600), "call runs away");
+            assert!(
+                next - self.start < Duration::from_secs(3600),
+                "call runs away"
+            );
             self.now = self.now.max(next);
             self.ab.deliver(&mut self.b, self.now);
             self.ba.deliver(&mut self.a, self.now);
@@ -212,8 +215,12 @@ fn call(
 }
 
 fn check_clean(c: &Call, keep: &Keep, pages: &[Page], ecm: bool, label: &str) {
-    let a = c.a.outcome().unwrap_or_else(|| panic!("{label}: sender unfinished"));
-    let b = c.b.outcome().unwrap_or_else(|| panic!("{label}: receiver unfinished"));
+    let a =
+        c.a.outcome()
+            .unwrap_or_else(|| panic!("{label}: sender unfinished"));
+    let b =
+        c.b.outcome()
+            .unwrap_or_else(|| panic!("{label}: receiver unfinished"));
     assert_eq!(a.completion, Completion::Ok, "{label}: sender {a:?}");
     assert_eq!(b.completion, Completion::Ok, "{label}: receiver {b:?}");
     assert_eq!(a.pages_sent as usize, pages.len(), "{label}");
@@ -309,7 +316,10 @@ fn non_ecm_under_heavy_loss_reports_bad_rows_never_a_clean_copy() {
             }
         }
     }
-    assert!(damaged > 0, "the loss never hit page data: the test proves nothing");
+    assert!(
+        damaged > 0,
+        "the loss never hit page data: the test proves nothing"
+    );
 }
 
 #[test]

@@ -47,8 +47,7 @@ pub(crate) fn bps(carrier: Carrier) -> u32 {
 
 /// True for the training indicators of phase C modems (V.27ter, V.29, V.17, V.33).
 pub(crate) fn is_training(indicator: Indicator) -> bool {
-    (Indicator::V27_2400_TRAINING.0..=Indicator::V17_14400_LONG_TRAINING.0)
-        .contains(&indicator.0)
+    (Indicator::V27_2400_TRAINING.0..=Indicator::V17_14400_LONG_TRAINING.0).contains(&indicator.0)
         || (Indicator::V33_12000_TRAINING.0..=Indicator::V33_14400_TRAINING.0)
             .contains(&indicator.0)
 }

@@ -64,13 +64,6 @@ impl Schedule {
             + self.scratch.capacity()
     }
 
-    fn interval(&self) -> Duration {
-        match self.pacing {
-            Pacing::Paced { interval } => interval,
-            Pacing::Unpaced => Duration::ZERO,
-        }
-    }
-
     fn chunk_octets(&self, bps: u32) -> usize {
         match self.pacing {
             Pacing::Paced { interval } => modem::octets_per_chunk(bps, interval),
@@ -94,11 +87,10 @@ impl Schedule {
         }
     }
 
-    /// A tone or state indicator, right away (or when the line is free).
+    /// A tone indicator, right away (or when the line is free); it does not occupy the line.
     pub(crate) fn indicator(&mut self, indicator: Indicator, now: Instant) {
         let at = self.start(now);
         self.push(at, Message::Indicator(indicator), &[], Category::Indicator);
-        self.finish(at + self.interval());
     }
 
     fn start(&self, now: Instant) -> Instant {
@@ -110,10 +102,15 @@ impl Schedule {
     }
 
     /// Schedules one transmission of the session.
+    ///
+    /// Paced, each IFP leaves when its last octet would have left a modem: after the
+    /// preamble or training, chunk by chunk at the carrier's bit rate, each frame end after
+    /// its 2 FCS octets and closing flag. That is exactly the airtime the session assumes
+    /// ([`Transmit::airtime`]), so its response timers start when the far end has really
+    /// received everything; a sender that lags behind its own session (spandsp's fixed 30 ms
+    /// per 1-octet V.21 IFP) makes the session repeat commands the peer is still receiving.
     pub(crate) fn transmit(&mut self, t: &Transmit, now: Instant) {
         let begin = self.start(now);
-        let paced = matches!(self.pacing, Pacing::Paced { .. });
-        let step = self.interval();
         match t {
             Transmit::Frames { carrier, frames } => {
                 let (ind, lead) = match carrier {
@@ -121,43 +118,38 @@ impl Schedule {
                     Carrier::Fast(rate) => (modem::training(*rate), FAST_TRAINING),
                 };
                 self.push(begin, Message::Indicator(ind), &[], Category::Indicator);
-                let mut at = if paced { begin + lead } else { begin };
+                let bps = modem::bps(*carrier);
+                let clock = LineClock::new(begin, lead, bps, self.paced());
                 let msg = Message::Data(modem::data_type(*carrier));
-                let chunk = self.chunk_octets(modem::bps(*carrier));
+                let chunk = self.chunk_octets(bps);
                 let n = frames.len();
+                let mut sent = 0usize;
                 for (i, frame) in frames.iter().enumerate() {
                     let bytes = frame.to_bytes(BitOrder::T30);
                     for c in bytes.chunks(chunk) {
+                        sent += c.len();
                         self.push(
-                            at,
+                            clock.at(sent),
                             msg,
                             &[Field::new(FieldType::HDLC_DATA, c)],
                             Category::Data,
                         );
-                        at += step;
                     }
+                    // Two FCS octets and the closing flag.
+                    sent += 3;
                     let end = if i + 1 == n {
                         FieldType::HDLC_FCS_OK_SIG_END
                     } else {
                         FieldType::HDLC_FCS_OK
                     };
-                    self.push(at, msg, &[Field::bare(end)], Category::End);
-                    at += step;
+                    self.push(clock.at(sent), msg, &[Field::bare(end)], Category::End);
                 }
-                self.push(
-                    at,
-                    Message::Indicator(Indicator::NO_SIGNAL),
-                    &[],
-                    Category::Indicator,
-                );
-                self.finish(at + step);
+                self.no_signal(clock.at(sent));
             }
             Transmit::Tcf { rate, duration } => {
                 let bps = rate.bps();
-                let octets = usize::try_from(
-                    u128::from(bps) * duration.as_micros() / 8_000_000,
-                )
-                .unwrap_or(0);
+                let octets = usize::try_from(u128::from(bps) * duration.as_micros() / 8_000_000)
+                    .unwrap_or(0);
                 let zeros = vec![0u8; self.chunk_octets(bps).min(octets.max(1))];
                 self.non_ecm(begin, *rate, octets, |_, len| &zeros[..len]);
             }
@@ -166,6 +158,21 @@ impl Schedule {
             }
             _ => {}
         }
+    }
+
+    fn paced(&self) -> bool {
+        matches!(self.pacing, Pacing::Paced { .. })
+    }
+
+    /// `no-signal` at `at`; the line is free from then on.
+    fn no_signal(&mut self, at: Instant) {
+        self.push(
+            at,
+            Message::Indicator(Indicator::NO_SIGNAL),
+            &[],
+            Category::Indicator,
+        );
+        self.finish(at);
     }
 
     /// Training indicator, `total` octets as `t4-non-ecm-data` (taken from `data(offset,
@@ -177,8 +184,6 @@ impl Schedule {
         total: usize,
         data: impl Fn(usize, usize) -> &'d [u8],
     ) {
-        let paced = matches!(self.pacing, Pacing::Paced { .. });
-        let step = self.interval();
         let carrier = Carrier::Fast(rate);
         let msg = Message::Data(modem::data_type(carrier));
         self.push(
@@ -187,34 +192,54 @@ impl Schedule {
             &[],
             Category::Indicator,
         );
-        let mut at = if paced { begin + FAST_TRAINING } else { begin };
+        let clock = LineClock::new(begin, FAST_TRAINING, rate.bps(), self.paced());
         let chunk = self.chunk_octets(rate.bps());
         let mut offset = 0;
         while offset < total {
             let len = chunk.min(total - offset);
             let c = data(offset, len);
+            offset += len;
             self.push(
-                at,
+                clock.at(offset),
                 msg,
                 &[Field::new(FieldType::T4_NON_ECM_DATA, c)],
                 Category::Data,
             );
-            offset += len;
-            at += step;
         }
+        let end = clock.at(offset);
         self.push(
-            at,
+            end,
             msg,
             &[Field::bare(FieldType::T4_NON_ECM_SIG_END)],
             Category::End,
         );
-        at += step;
-        self.push(
-            at,
-            Message::Indicator(Indicator::NO_SIGNAL),
-            &[],
-            Category::Indicator,
-        );
-        self.finish(at + step);
+        self.no_signal(end);
+    }
+}
+
+/// When octet `n` of a carrier has left the modem (everything at `begin` when unpaced).
+struct LineClock {
+    begin: Instant,
+    lead: Duration,
+    bps: u64,
+    paced: bool,
+}
+
+impl LineClock {
+    fn new(begin: Instant, lead: Duration, bps: u32, paced: bool) -> LineClock {
+        LineClock {
+            begin,
+            lead,
+            bps: u64::from(bps.max(1)),
+            paced,
+        }
+    }
+
+    fn at(&self, octets: usize) -> Instant {
+        if !self.paced {
+            return self.begin;
+        }
+        let octets = u64::try_from(octets).unwrap_or(u64::MAX);
+        self.begin + self.lead + Duration::from_micros(octets.saturating_mul(8_000_000) / self.bps)
     }
 }
