@@ -4,6 +4,8 @@ mod cli;
 mod files;
 mod info;
 mod raw;
+mod receive;
+mod send;
 
 use clap::error::ErrorKind;
 use clap::Parser;
@@ -123,6 +125,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Convert(args) => files::convert(&args),
         Command::DecodeRaw(args) => raw::decode(&args),
         Command::EncodeRaw(args) => raw::encode_raw(&args),
+        Command::Send(args) => send::run(&args),
+        Command::Receive(args) => receive::run(&args),
     }
 }
 
