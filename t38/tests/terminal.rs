@@ -76,6 +76,8 @@ struct Link {
     loss: f64,
     latency: Duration,
     datagrams: u64,
+    /// Every datagram put on the wire (before loss), with its time.
+    log: Vec<(Instant, Vec<u8>)>,
 }
 
 impl Link {
@@ -90,6 +92,7 @@ impl Link {
             loss,
             latency: Duration::from_millis(20),
             datagrams: 0,
+            log: Vec::new(),
         }
     }
 
@@ -98,6 +101,7 @@ impl Link {
         let d = t.datagram.to_vec();
         for _ in 0..t.copies {
             self.datagrams += 1;
+            self.log.push((now, d.clone()));
             if rng.chance(self.loss) {
                 continue;
             }
@@ -387,4 +391,132 @@ fn paced_wire_shape() {
     assert!(fast_sizes.len() > 50);
     assert!(fast_sizes[..50].iter().all(|&n| n == 54));
     assert_eq!(Category::Indicator.spandsp_copies(), 3);
+}
+
+/// A classic pcap (Ethernet, IPv4, UDP without checksum) of `(time, from_a, datagram)`:
+/// A is 127.0.0.1:4000, B 127.0.0.2:4002.
+fn pcap(start: Instant, packets: &[(Instant, bool, Vec<u8>)]) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend(0xA1B2_C3D4u32.to_le_bytes());
+    f.extend(2u16.to_le_bytes());
+    f.extend(4u16.to_le_bytes());
+    f.extend([0u8; 8]);
+    f.extend(65_535u32.to_le_bytes());
+    f.extend(1u32.to_le_bytes());
+    for (t, from_a, d) in packets {
+        let (src, dst, sp, dp) = if *from_a {
+            ([127, 0, 0, 1], [127, 0, 0, 2], 4000u16, 4002u16)
+        } else {
+            ([127, 0, 0, 2], [127, 0, 0, 1], 4002, 4000)
+        };
+        let udp_len = (8 + d.len()) as u16;
+        let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0];
+        ip.extend(src);
+        ip.extend(dst);
+        ip[2..4].copy_from_slice(&(20 + udp_len).to_be_bytes());
+        let sum: u32 = ip
+            .chunks(2)
+            .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+            .sum();
+        let sum = (sum & 0xFFFF) + (sum >> 16);
+        let sum = !(((sum & 0xFFFF) + (sum >> 16)) as u16);
+        ip[10..12].copy_from_slice(&sum.to_be_bytes());
+        let mut frame = vec![0u8; 12];
+        frame.extend([0x08, 0x00]);
+        frame.extend(ip);
+        frame.extend(sp.to_be_bytes());
+        frame.extend(dp.to_be_bytes());
+        frame.extend(udp_len.to_be_bytes());
+        frame.extend([0, 0]);
+        frame.extend(d);
+        let us = (*t - start).as_micros() as u64;
+        f.extend(((us / 1_000_000) as u32).to_le_bytes());
+        f.extend(((us % 1_000_000) as u32).to_le_bytes());
+        f.extend((frame.len() as u32).to_le_bytes());
+        f.extend((frame.len() as u32).to_le_bytes());
+        f.extend(frame);
+    }
+    f
+}
+
+fn count_key(v: &serde_json::Value, key: &str) -> usize {
+    match v {
+        serde_json::Value::Object(m) => m
+            .iter()
+            .map(|(k, x)| usize::from(k == key) + count_key(x, key))
+            .sum(),
+        serde_json::Value::Array(a) => a.iter().map(|x| count_key(x, key)).sum(),
+        _ => 0,
+    }
+}
+
+/// A capture of whole calls between our terminals (both packings, ECM and non-ECM,
+/// redundancy) dissects in tshark with no "Malformed Packet", every datagram as T.38.
+#[test]
+fn tshark_dissects_a_whole_call() {
+    let ok = matches!(
+        std::process::Command::new("tshark").arg("-v").output(),
+        Ok(o) if o.status.success()
+    );
+    if !ok {
+        assert!(
+            std::env::var("FAXKIT_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "tshark is required (FAXKIT_REQUIRE_PEERS=1)"
+        );
+        eprintln!("note: tshark not found; capture test skipped");
+        return;
+    }
+    let pages = [page(8, 120)];
+    for version in [0u8, 2] {
+        for ecm in [true, false] {
+            let (c, keep) = call(
+                &pages,
+                Coding::Mr,
+                ecm,
+                version,
+                ErrorRecovery::Redundancy { depth: 3 },
+                0.0,
+                1,
+                PACED,
+            );
+            check_clean(&c, &keep, &pages, ecm, "capture");
+            let mut packets: Vec<(Instant, bool, Vec<u8>)> =
+                c.ab.log
+                    .iter()
+                    .map(|(t, d)| (*t, true, d.clone()))
+                    .chain(c.ba.log.iter().map(|(t, d)| (*t, false, d.clone())))
+                    .collect();
+            packets.sort_by_key(|p| p.0);
+            let path = std::env::temp_dir().join(format!(
+                "t38-term-call-{}-v{version}-{ecm}.pcap",
+                std::process::id()
+            ));
+            std::fs::write(&path, pcap(c.start, &packets)).unwrap();
+            let pref = format!(
+                "t38.use_pre_corrigendum_asn1_specification:{}",
+                if version == 0 { "TRUE" } else { "FALSE" }
+            );
+            let out = std::process::Command::new("tshark")
+                .arg("-r")
+                .arg(&path)
+                .args(["-d", "udp.port==4000,t38", "-o", &pref, "-T", "json"])
+                .output()
+                .unwrap();
+            let _ = std::fs::remove_file(&path);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let list = v.as_array().unwrap();
+            assert_eq!(list.len(), packets.len());
+            assert_eq!(count_key(&v, "_ws.malformed"), 0, "v{version} ecm={ecm}");
+            let t38 = list
+                .iter()
+                .filter(|p| p["_source"]["layers"].get("t38").is_some())
+                .count();
+            assert_eq!(t38, packets.len(), "every datagram dissects as T.38");
+        }
+    }
 }
