@@ -2,7 +2,7 @@
 //! a spandsp terminal (`spandsp-t38-udp send`), and `faxctl send` calling a spandsp terminal
 //! (`spandsp-t38-udp receive`). One page each way, run side by side (about 35 s of wall
 //! time); both ends must report success and the pages must be pixel-identical.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 
 use faxkit_interop::{read_tiff, write_tiff, LibtiffScheme};
 use std::net::UdpSocket;
