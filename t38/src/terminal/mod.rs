@@ -8,10 +8,12 @@
 //! Incoming, it reassembles frames and reports them with their FCS verdict, passes non-ECM
 //! data on, and turns training indicators and signal ends into carrier up and down.
 //!
-//! Pacing ([`Pacing::Paced`], the UDPTL default) sends one IFP per 30 ms with as many octets as
-//! the carrier's rate fills in that time (1 at V.21, 54 at 14 400 bit/s), as spandsp does, so
-//! the peer sees the same timing a modem would give it; [`Pacing::Unpaced`] (TCP, IAF) sends
-//! everything at once. The IFP packing follows the negotiated `T38FaxVersion`.
+//! Pacing ([`Pacing::Paced`], the UDPTL default) cuts data into chunks of the octets the
+//! carrier's rate fills in 30 ms (1 at V.21, 54 at 14 400 bit/s, as spandsp does) and sends
+//! each IFP when its last octet would have left a modem. The schedule therefore takes exactly
+//! the airtime the session assumes ([`t30::Transmit::airtime`]); a terminal that lags behind it
+//! makes its session repeat commands the peer is still receiving. [`Pacing::Unpaced`] (TCP,
+//! IAF) sends everything at once. The IFP packing follows the negotiated `T38FaxVersion`.
 //!
 //! Real peers repeat things: spandsp asks for 3 copies of every indicator and frame end, sends
 //! a superfluous `hdlc-sig-end` after `hdlc-fcs-OK-sig-end`, and UDPTL redundancy re-delivers
@@ -74,9 +76,10 @@ pub const DEFAULT_CHUNK_INTERVAL: Duration = Duration::from_millis(30);
 /// How the terminal spreads a transmission over time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pacing {
-    /// One IFP per `interval`, each with the octets the rate carries in that time (UDPTL).
+    /// Chunks of the octets the rate carries in `interval`, each sent when a modem would
+    /// have finished it (UDPTL).
     Paced {
-        /// Time between IFPs; 30 ms by default.
+        /// Line time per full chunk; 30 ms by default.
         interval: Duration,
     },
     /// Every IFP of a transmission at once, data in chunks of up to 256 octets (TCP, IAF).
