@@ -105,7 +105,7 @@ fn ours(pages: &[Page], sample: bool) -> (Duration, usize, usize, u32) {
     let ours_idle = heap_in_use().saturating_sub(heap0) / CALLS;
     let mut peak = 0usize;
     let mut live = CALLS;
-    let mut alive = vec![true; CALLS];
+    let mut alive = [true; CALLS];
     while live > 0 {
         for (i, c) in calls.iter_mut().enumerate() {
             if alive[i] && !ours_step(c) {
@@ -153,7 +153,7 @@ fn spandsp(pages: &[Page], sample: bool) -> (Duration, usize, usize, u32) {
         .collect();
     let sp_idle = heap_in_use().saturating_sub(heap0) / CALLS;
     let mut peak = 0usize;
-    let mut seq = vec![(0u16, 0u16); CALLS];
+    let mut seq = [(0u16, 0u16); CALLS];
     for _ in 0..30_000 {
         let mut running = false;
         for (i, (a, b)) in pairs.iter_mut().enumerate() {
