@@ -33,7 +33,7 @@ fn image() -> Image {
     for y in 0..rows as usize {
         for x in 0..rb {
             if (y / 9 + x / 7) % 3 == 0 {
-                data[y * rb + x] = 0xF0 ^ (x as u8 & 0x0F);
+                data[y * rb + x] = 0xF0 ^ u8::try_from(x % 16).unwrap_or(0);
             }
         }
     }
