@@ -4,7 +4,7 @@
 //! - ours -> spandsp and spandsp -> ours, for ECM on/off x MH/MR/MMR (MMR with ECM) x error
 //!   recovery none / redundancy / FEC x `T38FaxVersion` 0 and 2, without loss: every page
 //!   is pixel-identical (pages we receive compared with what spandsp sent; spandsp's received
-//!   TIFF read back by libtiff and compared with `tiffcmp`);
+//!   TIFF read back by libtiff and by our own decoder, and compared with `tiffcmp`);
 //! - the same directions with 5 % loss and redundancy or FEC: ECM pages stay pixel-identical;
 //!   non-ECM pages we receive are either identical or report bad rows;
 //! - polling both ways (we poll spandsp; spandsp polls us).
@@ -341,6 +341,16 @@ fn check(case: Case) {
         case.ecm,
         "{label}"
     );
+    let coding = match mode.transfer {
+        t30::caps::Transfer::Ecm { coding, .. } => match coding {
+            t30::caps::EcmCoding::Mh => Coding::Mh,
+            t30::caps::EcmCoding::Mr => Coding::Mr,
+            t30::caps::EcmCoding::Mmr => Coding::Mmr,
+        },
+        t30::caps::Transfer::NonEcm(t30::caps::NonEcmCoding::Mh) => Coding::Mh,
+        t30::caps::Transfer::NonEcm(t30::caps::NonEcmCoding::Mr) => Coding::Mr,
+    };
+    assert_eq!(coding, case.coding, "{label}: negotiated coding");
     let lossy_non_ecm = case.loss_percent > 0 && !case.ecm;
     if case.flow.ours_sends() {
         assert_eq!(ours.pages_sent as usize, pages.len(), "{label}");
@@ -349,8 +359,16 @@ fn check(case: Case) {
         let got = read_tiff(&bytes).unwrap();
         assert_eq!((got.width, got.rows), (1728, pages[0].rows), "{label}");
         let identical = got.data == pages[0].data;
+        // Our decoder reads spandsp's TIFF too.
+        let ours_read = t4_codec::container::read_tiff(&bytes, &Default::default())
+            .unwrap_or_else(|e| panic!("{label}: our TIFF reader: {e}"));
+        assert_eq!(ours_read.len(), 1, "{label}");
         if !lossy_non_ecm {
-            assert!(identical, "{label}: spandsp's page differs");
+            assert!(identical, "{label}: spandsp's page differs (libtiff)");
+            assert!(
+                ours_read[0].data() == pages[0].data.as_slice(),
+                "{label}: spandsp's page differs (our decoder)"
+            );
             let orig = r.dir.join("orig.tif");
             std::fs::write(&orig, tiff_of(&pages[0])).unwrap();
             if let Some(same) = tiffcmp(&orig, rx) {
