@@ -7,7 +7,7 @@
 //!   TIFF read back by libtiff and by our own decoder, and compared with `tiffcmp`);
 //! - the same directions with 5 % loss and redundancy or FEC: ECM pages stay pixel-identical;
 //!   non-ECM pages we receive are either identical or report bad rows;
-//! - polling both ways (we poll spandsp; spandsp polls us).
+//! - polling both ways (we poll spandsp; spandsp polls us), also at 5 % loss under FEC.
 #![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 
 use faxkit_interop::spandsp::{Compressions, SpandspTerminal};
@@ -431,19 +431,34 @@ fn matrix(flow: Flow) {
     }
 }
 
+/// Seeds of the lossy runs: 2, or `T38_LOSS_SEEDS` (a count) for a longer sweep.
+fn seeds() -> std::ops::RangeInclusive<u64> {
+    let n = std::env::var("T38_LOSS_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0u64);
+    if n == 0 {
+        2..=2
+    } else {
+        10..=9 + n
+    }
+}
+
 fn lossy(flow: Flow) {
-    for version in [0, 2] {
-        for (ecm, coding) in MODES {
-            for ec in &recoveries()[1..] {
-                check(Case {
-                    flow,
-                    ecm,
-                    coding,
-                    version,
-                    ec: *ec,
-                    loss_percent: 5,
-                    seed: 2,
-                });
+    for seed in seeds() {
+        for version in [0, 2] {
+            for (ecm, coding) in MODES {
+                for ec in &recoveries()[1..] {
+                    check(Case {
+                        flow,
+                        ecm,
+                        coding,
+                        version,
+                        ec: *ec,
+                        loss_percent: 5,
+                        seed,
+                    });
+                }
             }
         }
     }
@@ -484,6 +499,19 @@ fn polling_both_ways() {
                     seed: 3,
                 });
             }
+            // And ECM at 5 % loss under FEC.
+            check(Case {
+                flow,
+                ecm: true,
+                coding: Coding::Mmr,
+                version,
+                ec: ErrorRecovery::Fec {
+                    span: 3,
+                    entries: 3,
+                },
+                loss_percent: 5,
+                seed: 4,
+            });
         }
     }
 }

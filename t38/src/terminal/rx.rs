@@ -107,6 +107,11 @@ impl Deframer {
         c: &mut Counters,
     ) {
         let fast = dt != DataType::V21;
+        if !fast && self.fast_up {
+            // V.21 data while a fast carrier is up: its end (sig-end, no-signal) was lost.
+            self.fast_up = false;
+            session.handle_input(Input::CarrierDown, now);
+        }
         if fast && !self.fast_up && matches!(ft, FieldType::HDLC_DATA | FieldType::T4_NON_ECM_DATA)
         {
             // The training indicator was lost: the data shows the carrier is there.
