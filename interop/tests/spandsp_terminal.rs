@@ -7,16 +7,18 @@
 //!   TIFF read back by libtiff and by our own decoder, and compared with `tiffcmp`);
 //! - the same directions with 5 % loss and redundancy or FEC: ECM pages stay pixel-identical;
 //!   non-ECM pages we receive are either identical or report bad rows;
-//! - polling both ways (we poll spandsp; spandsp polls us), also at 5 % loss under FEC.
+//! - polling both ways (we poll spandsp; spandsp polls us), also at 5 % loss under FEC;
+//! - our terminal unpaced over TCP (TPKT both ways, our stream decoder on spandsp's side).
 #![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 
-use faxkit_interop::spandsp::{Compressions, SpandspTerminal};
+use faxkit_interop::spandsp::{Compressions, SpandspTerminal, Transport};
 use faxkit_interop::{read_tiff, write_tiff, LibtiffScheme};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use t30::{Completion, MemorySource, Page, PageSink, ReceivedPage, Resolution};
-use t38::terminal::{Config, Terminal};
+use t38::tcp::{write_tpkt, Framing, StreamDecoder};
+use t38::terminal::{Config, Pacing, Terminal};
 use t38::udptl::{
     Delivery, ErrorRecovery, Receiver, ReceiverConfig, Repeats, Sender, SenderConfig,
 };
@@ -88,6 +90,9 @@ struct Case {
     ec: ErrorRecovery,
     loss_percent: u64,
     seed: u64,
+    /// Over TCP: spandsp frames with TPKT, we run unpaced and read through our
+    /// `StreamDecoder` (the stream cut into 5-octet segments); no UDPTL.
+    tpkt: bool,
 }
 
 enum Out {
@@ -224,8 +229,11 @@ fn run(case: Case, pages: &[Page]) -> Result_ {
     sc.capabilities.mr = case.coding != Coding::Mh;
     sc.capabilities.mmr = case.coding == Coding::Mmr;
     let start = Instant::now();
-    let mut ours =
-        Terminal::new(sc, Config::new(case.version, case.flow.ours_calls()), start).unwrap();
+    let mut tcfg = Config::new(case.version, case.flow.ours_calls());
+    if case.tpkt {
+        tcfg.pacing = Pacing::Unpaced;
+    }
+    let mut ours = Terminal::new(sc, tcfg, start).unwrap();
     let (sp_tx, sp_rx) = if case.flow.ours_sends() {
         (None, Some(rx_file.as_path()))
     } else {
@@ -243,6 +251,11 @@ fn run(case: Case, pages: &[Page]) -> Result_ {
         Coding::Mr => Compressions::Mr,
         Coding::Mmr => Compressions::All,
     });
+    if case.tpkt {
+        sp.set_transport(Transport::TcpTpkt);
+    }
+    let mut stream = StreamDecoder::new(Framing::Tpkt);
+    let mut to_sp_seq = 0u16;
     // spandsp asks for 3 copies of indicators and ends; our sender honours that one way.
     let mut s2o = Link::new(&case, Repeats::spandsp(), 1);
     let mut o2s = Link::new(&case, Repeats::default(), 2);
@@ -252,6 +265,31 @@ fn run(case: Case, pages: &[Page]) -> Result_ {
         let now = start + Duration::from_millis(step * 20);
         seconds = step / 50;
         let from_sp: Vec<Vec<u8>> = sp.step(160).into_iter().map(|(b, _)| b).collect();
+        if case.tpkt {
+            let bytes: Vec<u8> = from_sp.concat();
+            for seg in bytes.chunks(5) {
+                let mut rest = seg;
+                while !rest.is_empty() {
+                    let (n, frame) = stream.update(rest).unwrap();
+                    if let Some(f) = frame {
+                        // A malformed IFP is counted; the counter is checked below.
+                        let _ = ours.handle_encoded(f, now);
+                    }
+                    rest = &rest[n..];
+                }
+            }
+            ours.handle_timeout(now);
+            while let Some(p) = ours.poll_transmit(now) {
+                let mut framed = Vec::new();
+                write_tpkt(&p.ifp, &mut framed).unwrap();
+                sp.rx_ifp(&framed, to_sp_seq);
+                to_sp_seq = to_sp_seq.wrapping_add(1);
+            }
+            if ours.is_done() && sp.completion().is_some() {
+                break;
+            }
+            continue;
+        }
         if trace {
             for b in &from_sp {
                 show("spandsp", step, b, case.version);
@@ -260,7 +298,9 @@ fn run(case: Case, pages: &[Page]) -> Result_ {
         for o in s2o.carry(from_sp, now) {
             match o {
                 // A malformed IFP is counted by the terminal; the test checks the counter.
-                Out::Ifp(_, b) => drop(ours.handle_encoded(&b, now)),
+                Out::Ifp(_, b) => {
+                    let _ = ours.handle_encoded(&b, now);
+                }
                 Out::Lost => ours.handle_lost(now),
             }
         }
@@ -425,6 +465,7 @@ fn matrix(flow: Flow) {
                     ec,
                     loss_percent: 0,
                     seed: 1,
+                    tpkt: false,
                 });
             }
         }
@@ -457,6 +498,7 @@ fn lossy(flow: Flow) {
                         ec: *ec,
                         loss_percent: 5,
                         seed,
+                        tpkt: false,
                     });
                 }
             }
@@ -497,6 +539,7 @@ fn polling_both_ways() {
                     ec: ErrorRecovery::Redundancy { depth: 3 },
                     loss_percent: 0,
                     seed: 3,
+                    tpkt: false,
                 });
             }
             // And ECM at 5 % loss under FEC.
@@ -511,6 +554,25 @@ fn polling_both_ways() {
                 },
                 loss_percent: 5,
                 seed: 4,
+                tpkt: false,
+            });
+        }
+    }
+}
+
+#[test]
+fn unpaced_over_tpkt_both_ways() {
+    for flow in [Flow::OursSends, Flow::SpandspSends] {
+        for (ecm, coding) in [(true, Coding::Mmr), (false, Coding::Mr)] {
+            check(Case {
+                flow,
+                ecm,
+                coding,
+                version: 3,
+                ec: ErrorRecovery::None,
+                loss_percent: 0,
+                seed: 5,
+                tpkt: true,
             });
         }
     }
