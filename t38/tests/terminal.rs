@@ -520,3 +520,19 @@ fn tshark_dissects_a_whole_call() {
         }
     }
 }
+
+/// An idle terminal (session included) is small: a few KiB, where spandsp's T.38 terminal
+/// state is 80 KiB (reference note §11). `Terminal::heap_bytes` adds the session's own count.
+#[test]
+fn idle_terminals_are_small() {
+    let start = Instant::now();
+    let keep = Keep::default();
+    let b = Terminal::new(
+        t30::Config::receiver(false, Box::new(keep)),
+        Config::new(0, false),
+        start,
+    )
+    .unwrap();
+    let total = b.heap_bytes() + std::mem::size_of::<Terminal>();
+    assert!(total < 8 * 1024, "{total} bytes");
+}

@@ -145,3 +145,81 @@ fn malformed_ifps_are_counted_and_ignored() {
     assert_eq!(c.counters().malformed, 2);
     assert!(!c.is_done());
 }
+
+mod line_clock {
+    use super::super::tx::Schedule;
+    use super::super::Pacing;
+    use crate::ifp::Packing;
+    use proptest::prelude::*;
+    use std::time::{Duration, Instant};
+    use t30::{Carrier, Fcf, Frame, Rate, Transmit};
+
+    fn drain_last(s: &mut Schedule) -> (Instant, usize) {
+        let far = Instant::now() + Duration::from_secs(100_000);
+        let mut last = None;
+        let mut n = 0;
+        while let Some(p) = s.pop_due(far) {
+            assert!(last.is_none_or(|l| p.at >= l), "IFPs leave in time order");
+            last = Some(p.at);
+            n += 1;
+        }
+        (last.unwrap(), n)
+    }
+
+    fn rate() -> impl Strategy<Value = Rate> {
+        prop::sample::select(t30::caps::FALLBACK.to_vec())
+    }
+
+    proptest! {
+        /// Paced, a transmission ends exactly when the session's airtime says it does (t30
+        /// computes airtime on its own); unpaced, everything leaves at once.
+        #[test]
+        fn schedule_takes_the_sessions_airtime(
+            fast in prop::option::of(rate()),
+            fifs in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..260), 1..5),
+            data in prop::collection::vec(any::<u8>(), 1..3000),
+            non_ecm in any::<bool>(),
+        ) {
+            let carrier = fast.map_or(Carrier::V21, Carrier::Fast);
+            let t = if non_ecm {
+                Transmit::NonEcm { rate: fast.unwrap_or(Rate::V27ter2400), data }
+            } else {
+                let n = fifs.len();
+                let frames = fifs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, f)| Frame::new(Fcf::DCS, f, i + 1 == n))
+                    .collect();
+                Transmit::Frames { carrier, frames }
+            };
+            let now = Instant::now();
+            let mut s = Schedule::new(
+                Packing::V2002,
+                Pacing::Paced { interval: Duration::from_millis(30) },
+            );
+            s.transmit(&t, now);
+            let (last, paced_n) = drain_last(&mut s);
+            prop_assert_eq!(last, now + t.airtime());
+            let mut u = Schedule::new(Packing::V2002, Pacing::Unpaced);
+            u.transmit(&t, now);
+            let (last, unpaced_n) = drain_last(&mut u);
+            prop_assert_eq!(last, now);
+            prop_assert!(unpaced_n <= paced_n);
+        }
+
+        #[test]
+        fn tcf_takes_its_duration(r in rate()) {
+            let t = Transmit::Tcf { rate: r, duration: t30::TCF_DURATION };
+            let now = Instant::now();
+            let mut s = Schedule::new(
+                Packing::V1998,
+                Pacing::Paced { interval: Duration::from_millis(30) },
+            );
+            s.transmit(&t, now);
+            let (last, n) = drain_last(&mut s);
+            prop_assert_eq!(last, now + t.airtime());
+            // Indicator, 50 chunks of 30 ms, sig-end, no-signal.
+            prop_assert_eq!(n, 53);
+        }
+    }
+}
