@@ -63,11 +63,12 @@ pub(crate) fn run(a: &ReceiveArgs) -> Result<(), Failure> {
             a.out.display()
         )));
     }
-    let socket = bind(&a.listen, "--listen")?;
     let io = |e: std::io::Error| Failure::Invalid(format!("UDP: {e}"));
     let mut buf = vec![0u8; 65_536];
     let mut all_ok = true;
     loop {
+        // A fresh socket per call: the previous one is connected to the previous caller.
+        let socket = bind(&a.listen, "--listen")?;
         // Wait for a caller: its first datagram (CNG) names the peer.
         socket.set_read_timeout(None).map_err(io)?;
         let (n, peer) = socket.recv_from(&mut buf).map_err(io)?;
