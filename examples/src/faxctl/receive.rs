@@ -71,7 +71,14 @@ pub(crate) fn run(a: &ReceiveArgs) -> Result<(), Failure> {
         let socket = bind(&a.listen, "--listen")?;
         // Wait for a caller: its first datagram (CNG) names the peer.
         socket.set_read_timeout(None).map_err(io)?;
-        let (n, peer) = socket.recv_from(&mut buf).map_err(io)?;
+        let (n, peer) = loop {
+            match socket.recv_from(&mut buf) {
+                Ok(x) => break x,
+                // An ICMP error left over from an earlier datagram: not a caller.
+                Err(e) if super::send::transient(&e) => continue,
+                Err(e) => return Err(io(e)),
+            }
+        };
         socket.connect(peer).map_err(io)?;
         let pages = Collect::default();
         let mut cfg = t30::Config::receiver(false, Box::new(pages.clone()));

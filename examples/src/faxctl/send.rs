@@ -106,9 +106,16 @@ pub(crate) fn run_call(
                 Err(_) => continue,
             };
             for _ in 0..t.copies {
-                socket.send(t.datagram).map_err(io)?;
-                traffic.datagrams_sent += 1;
-                traffic.bytes_sent += t.datagram.len() as u64;
+                match socket.send(t.datagram) {
+                    Ok(_) => {
+                        traffic.datagrams_sent += 1;
+                        traffic.bytes_sent += t.datagram.len() as u64;
+                    }
+                    // The peer is not (or no longer) listening: like a lost datagram; the
+                    // session's timers decide when to give up.
+                    Err(e) if transient(&e) => {}
+                    Err(e) => return Err(io(e)),
+                }
             }
         }
         while let Some(e) = term.poll_event() {
@@ -145,12 +152,11 @@ pub(crate) fn run_call(
                 let _ = rx.receive(&buf[..n], Instant::now());
             }
             Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::ConnectionRefused
-                ) => {}
+                if transient(&e)
+                    || matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
             Err(e) => return Err(io(e)),
         }
     }
@@ -158,6 +164,15 @@ pub(crate) fn run_call(
         eprintln!();
     }
     Ok((term, traffic, rx))
+}
+
+/// An ICMP error reported on a UDP socket (nobody listening at the peer's port yet, or any
+/// more): no reason to end a call, which has its own timers.
+pub(crate) fn transient(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// The final line: text, or a JSON object with `--json`.
