@@ -31,6 +31,8 @@ pub(crate) struct CallOptions {
     pub(crate) ec: ErrorRecovery,
     pub(crate) version: u8,
     pub(crate) json: bool,
+    /// Pages to send, for the progress bar (unknown when receiving).
+    pub(crate) total_pages: Option<u32>,
 }
 
 impl CallOptions {
@@ -52,6 +54,7 @@ impl CallOptions {
             },
             version,
             json,
+            total_pages: None,
         })
     }
 }
@@ -82,6 +85,7 @@ pub(crate) fn run_call(
     let start = Instant::now();
     let progress = std::io::stderr().is_terminal() && !opts.json;
     let mut pages = 0u32;
+    let mut next_draw = start;
     if let Some(d) = first {
         traffic.datagrams_received += 1;
         traffic.bytes_received += d.len() as u64;
@@ -123,11 +127,9 @@ pub(crate) fn run_call(
                 pages = number;
             }
         }
-        if progress {
-            eprint!(
-                "\rfaxctl: pages {pages}, sent {} B, received {} B",
-                traffic.bytes_sent, traffic.bytes_received
-            );
+        if progress && now >= next_draw {
+            next_draw = now + Duration::from_millis(250);
+            eprint!("\r{}", progress_line(pages, opts.total_pages, &traffic));
         }
         if term.is_done() {
             break;
@@ -164,6 +166,27 @@ pub(crate) fn run_call(
         eprintln!();
     }
     Ok((term, traffic, rx))
+}
+
+/// The progress line: a bar over the pages when their number is known, and the bytes.
+fn progress_line(done: u32, total: Option<u32>, t: &Traffic) -> String {
+    const WIDTH: u32 = 20;
+    let bar = match total {
+        Some(total) if total > 0 => {
+            let filled = (done.min(total) * WIDTH / total) as usize;
+            format!(
+                "[{}{}] {done}/{total} pages",
+                "#".repeat(filled),
+                ".".repeat(WIDTH as usize - filled)
+            )
+        }
+        _ => format!("{done} pages"),
+    };
+    format!(
+        "faxctl: {bar}, {} KiB sent, {} KiB received ",
+        t.bytes_sent / 1024,
+        t.bytes_received / 1024
+    )
 }
 
 /// An ICMP error reported on a UDP socket (nobody listening at the peer's port yet, or any
@@ -256,7 +279,7 @@ pub(crate) fn bind(addr: &str, what: &str) -> Result<UdpSocket, Failure> {
 
 /// `faxctl send`.
 pub(crate) fn run(a: &SendArgs) -> Result<(), Failure> {
-    let opts = CallOptions::new(a.ecm, a.ec, a.t38_version, a.json)?;
+    let mut opts = CallOptions::new(a.ecm, a.ec, a.t38_version, a.json)?;
     let input = Input::open(&a.file)?;
     let pages: Vec<t30::Page> = input
         .pages(None, !a.json)?
@@ -284,6 +307,7 @@ pub(crate) fn run(a: &SendArgs) -> Result<(), Failure> {
             a.file.display()
         )));
     }
+    opts.total_pages = u32::try_from(pages.len()).ok();
     let peer = resolve(&a.to, "--to")?;
     let local = a.local.clone().unwrap_or_else(|| {
         if peer.is_ipv6() {
