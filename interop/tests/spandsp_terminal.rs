@@ -106,6 +106,8 @@ struct Link {
     rx: Receiver,
     rng: u64,
     loss_percent: u64,
+    /// Every datagram put on the wire, with the time (for the capture test).
+    log: Vec<(Instant, Vec<u8>)>,
 }
 
 impl Link {
@@ -119,6 +121,7 @@ impl Link {
             rx: Receiver::new(ReceiverConfig::new(packing)),
             rng: (case.seed * 7919 + salt).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
             loss_percent: case.loss_percent,
+            log: Vec::new(),
         }
     }
 
@@ -135,6 +138,7 @@ impl Link {
             let t = self.tx.send_encoded(&ifp).unwrap();
             let (d, copies) = (t.datagram.to_vec(), t.copies);
             for _ in 0..copies {
+                self.log.push((now, d.clone()));
                 if !self.lost() {
                     self.rx.receive(&d, now).unwrap();
                 }
@@ -192,6 +196,8 @@ struct Result_ {
     spandsp_rx: Option<PathBuf>,
     dir: PathBuf,
     seconds: u64,
+    /// Datagrams on the wire: (time, from us, datagram), in time order.
+    wire: Vec<(Duration, bool, Vec<u8>)>,
 }
 
 fn run(case: Case, pages: &[Page]) -> Result_ {
@@ -335,6 +341,16 @@ fn run(case: Case, pages: &[Page]) -> Result_ {
         spandsp_rx: case.flow.ours_sends().then_some(rx_file),
         dir,
         seconds,
+        wire: {
+            let mut w: Vec<(Duration, bool, Vec<u8>)> = o2s
+                .log
+                .into_iter()
+                .map(|(t, d)| (t - start, true, d))
+                .chain(s2o.log.into_iter().map(|(t, d)| (t - start, false, d)))
+                .collect();
+            w.sort_by_key(|x| x.0);
+            w
+        },
     };
     drop(sp);
     r
@@ -574,6 +590,117 @@ fn unpaced_over_tpkt_both_ways() {
                 seed: 5,
                 tpkt: true,
             });
+        }
+    }
+}
+
+/// A classic pcap (Ethernet, IPv4, UDP without checksum): ours 127.0.0.1:5000, spandsp
+/// 127.0.0.2:5002.
+fn pcap(packets: &[(Duration, bool, Vec<u8>)]) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend(0xA1B2_C3D4u32.to_le_bytes());
+    f.extend(2u16.to_le_bytes());
+    f.extend(4u16.to_le_bytes());
+    f.extend([0u8; 8]);
+    f.extend(65_535u32.to_le_bytes());
+    f.extend(1u32.to_le_bytes());
+    for (t, ours, d) in packets {
+        let (src, dst, sp, dp) = if *ours {
+            ([127, 0, 0, 1], [127, 0, 0, 2], 5000u16, 5002u16)
+        } else {
+            ([127, 0, 0, 2], [127, 0, 0, 1], 5002, 5000)
+        };
+        let udp_len = (8 + d.len()) as u16;
+        let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0];
+        ip.extend(src);
+        ip.extend(dst);
+        ip[2..4].copy_from_slice(&(20 + udp_len).to_be_bytes());
+        let sum: u32 = ip
+            .chunks(2)
+            .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+            .sum();
+        let sum = (sum & 0xFFFF) + (sum >> 16);
+        let sum = !(((sum & 0xFFFF) + (sum >> 16)) as u16);
+        ip[10..12].copy_from_slice(&sum.to_be_bytes());
+        let mut frame = vec![0u8; 12];
+        frame.extend([0x08, 0x00]);
+        frame.extend(ip);
+        frame.extend(sp.to_be_bytes());
+        frame.extend(dp.to_be_bytes());
+        frame.extend(udp_len.to_be_bytes());
+        frame.extend([0, 0]);
+        frame.extend(d);
+        let us = t.as_micros() as u64;
+        f.extend(((us / 1_000_000) as u32).to_le_bytes());
+        f.extend(((us % 1_000_000) as u32).to_le_bytes());
+        f.extend((frame.len() as u32).to_le_bytes());
+        f.extend((frame.len() as u32).to_le_bytes());
+        f.extend(frame);
+    }
+    f
+}
+
+/// Number of `"_ws.malformed"` keys in tshark's JSON text.
+fn malformed(json: &str) -> usize {
+    json.matches("\"_ws.malformed\"").count()
+}
+
+/// A capture of whole calls between our terminal and spandsp's (both directions, both
+/// packings, FEC) dissects in tshark with no "Malformed Packet" when the pre-corrigendum
+/// preference follows the version, and every datagram is read as T.38.
+#[test]
+fn capture_of_a_call_with_spandsp_dissects_cleanly() {
+    let ok = matches!(
+        std::process::Command::new("tshark").arg("-v").output(),
+        Ok(o) if o.status.success()
+    );
+    if !ok {
+        assert!(
+            std::env::var("FAXKIT_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "tshark is required (FAXKIT_REQUIRE_PEERS=1)"
+        );
+        eprintln!("note: tshark not found; capture test skipped");
+        return;
+    }
+    for flow in [Flow::OursSends, Flow::SpandspSends] {
+        for version in [0u8, 2] {
+            let case = Case {
+                flow,
+                ecm: true,
+                coding: Coding::Mmr,
+                version,
+                ec: ErrorRecovery::Fec {
+                    span: 3,
+                    entries: 3,
+                },
+                loss_percent: 0,
+                seed: 6,
+                tpkt: false,
+            };
+            let r = run(case, &[page(6, 200)]);
+            assert_eq!(r.spandsp, Some(0), "{case:?}");
+            let path = r.dir.join("call.pcap");
+            std::fs::write(&path, pcap(&r.wire)).unwrap();
+            let pref = format!(
+                "t38.use_pre_corrigendum_asn1_specification:{}",
+                if version == 0 { "TRUE" } else { "FALSE" }
+            );
+            let out = std::process::Command::new("tshark")
+                .arg("-r")
+                .arg(&path)
+                .args(["-d", "udp.port==5000,t38", "-o", &pref, "-T", "json"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(malformed(&text), 0, "{case:?}");
+            // One `"t38":` layer per datagram.
+            assert_eq!(text.matches("\"t38\": {").count(), r.wire.len(), "{case:?}");
+            let _ = std::fs::remove_dir_all(&r.dir);
         }
     }
 }
