@@ -31,6 +31,7 @@ mod prepared;
 mod scheme;
 pub mod spandsp;
 mod strip;
+pub mod sys;
 
 pub use error::Error;
 pub use prepared::{PreparedDecode, PreparedEncode};

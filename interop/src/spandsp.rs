@@ -366,6 +366,27 @@ pub enum Role<'a> {
     Receive(&'a Path),
 }
 
+/// Which codings a [`SpandspTerminal`] offers and accepts (`t30_set_supported_compressions`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compressions {
+    /// T.4 1-D (MH) only.
+    Mh,
+    /// MH and T.4 2-D (MR).
+    Mr,
+    /// MH, MR and T.6 (MMR).
+    All,
+}
+
+impl Compressions {
+    fn mask(self) -> c_int {
+        match self {
+            Compressions::Mh => 0x02,
+            Compressions::Mr => 0x02 | 0x04,
+            Compressions::All => ALL_COMPRESSIONS,
+        }
+    }
+}
+
 /// A spandsp T.38 terminal (T.30 engine + IFP framing, paced at 30 ms per IFP).
 pub struct SpandspTerminal {
     /// Invariant: a live state from `t38_terminal_init` whose user data is `sink`.
@@ -379,8 +400,29 @@ impl SpandspTerminal {
     /// # Panics
     /// If spandsp fails to allocate or the path has a NUL byte.
     pub fn new(role: Role<'_>, version: i32, ecm: bool) -> SpandspTerminal {
+        let calling = matches!(role, Role::Send(_));
+        let (tx, rx) = match role {
+            Role::Send(p) => (Some(p), None),
+            Role::Receive(p) => (None, Some(p)),
+        };
+        SpandspTerminal::with_files(calling, tx, rx, version, ecm)
+    }
+
+    /// A terminal with any combination of a document to send (`tx`, also what it offers for
+    /// polling) and a file for received pages (`rx`); a calling terminal with only `rx` polls
+    /// (sends DTC) when the answering one offers a document.
+    ///
+    /// # Panics
+    /// If spandsp fails to allocate or a path has a NUL byte.
+    pub fn with_files(
+        calling: bool,
+        tx: Option<&Path>,
+        rx: Option<&Path>,
+        version: i32,
+        ecm: bool,
+    ) -> SpandspTerminal {
         let sink = Box::into_raw(Box::<TerminalSink>::default());
-        let calling = c_int::from(matches!(role, Role::Send(_)));
+        let calling = c_int::from(calling);
         // SAFETY: NULL asks spandsp to allocate; `sink` outlives the terminal (see `drop`).
         let s = unsafe {
             t38_terminal_init(
@@ -398,15 +440,23 @@ impl SpandspTerminal {
         unsafe {
             t38_set_t38_version(t38_terminal_get_t38_core_state(s), version);
             let t30 = t38_terminal_get_t30_state(s);
-            match role {
-                Role::Send(p) => t30_set_tx_file(t30, path(p).as_ptr(), -1, -1),
-                Role::Receive(p) => t30_set_rx_file(t30, path(p).as_ptr(), -1),
+            if let Some(p) = tx {
+                t30_set_tx_file(t30, path(p).as_ptr(), -1, -1);
+            }
+            if let Some(p) = rx {
+                t30_set_rx_file(t30, path(p).as_ptr(), -1);
             }
             t30_set_ecm_capability(t30, c_int::from(ecm));
             t30_set_supported_compressions(t30, ALL_COMPRESSIONS);
             t30_set_phase_e_handler(t30, Some(terminal_phase_e), sink.cast());
         }
         SpandspTerminal { s, sink }
+    }
+
+    /// Restricts the codings the terminal offers and accepts.
+    pub fn set_compressions(&mut self, c: Compressions) {
+        // SAFETY: `s` is live; the T.30 state belongs to it.
+        unsafe { t30_set_supported_compressions(t38_terminal_get_t30_state(self.s), c.mask()) };
     }
 
     /// Selects the framing of the terminal's IFPs, sent and received (TPKT frames then carry

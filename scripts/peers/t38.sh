@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # T.38 peers: tshark (the Wireshark dissector as an encoding oracle, t38/tests/tshark.rs) and
 # spandsp (its IFP codec and T.38 terminal through the interop crate's FFI,
-# interop/tests/spandsp_peer.rs).
+# interop/tests/spandsp_peer.rs), and spandsp's terminal as the peer of ours
+# (interop/tests/spandsp_terminal.rs, realtime_udp.rs; tiffcmp comes from libtiff.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 # tshark's package asks whether non-root users may capture; answer before installing.

@@ -7,6 +7,8 @@ pub mod ifp;
 mod per;
 pub mod sdp;
 pub mod tcp;
+#[cfg(feature = "terminal")]
+pub mod terminal;
 pub mod udptl;
 
 pub use codes::{DataType, FieldType, Indicator};

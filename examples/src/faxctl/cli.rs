@@ -59,6 +59,94 @@ pub(crate) enum Command {
     /// The tamper-evident audit log (phi-audit): init, example-event, append, verify, prove,
     /// check-proof, forward, export. See `faxctl audit --help`.
     Audit(super::audit::AuditArgs),
+    /// Send a fax over T.38 (UDPTL over UDP) as the calling party, in real time.
+    ///
+    /// Prints one final line (or a JSON object with --json) and exits 0 only when the fax
+    /// completed; 4 when the call failed.
+    Send(SendArgs),
+    /// Receive faxes over T.38 (UDPTL over UDP) as the answering party, in real time; each
+    /// fax is written to --out as a TIFF Class F.
+    ///
+    /// Prints one line per call (or a JSON object with --json); exits 0 only when every
+    /// call completed, 4 otherwise.
+    Receive(ReceiveArgs),
+}
+
+/// `on` or `off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OnOff {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+/// UDPTL error recovery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EcArg {
+    /// None.
+    None,
+    /// Redundancy, depth 3.
+    Redundancy,
+    /// Parity FEC, 3 entries over 3 packets.
+    Fec,
+}
+
+/// Arguments of `Send`.
+#[derive(Debug, Args)]
+pub(crate) struct SendArgs {
+    /// The document (.tif/.tiff, .pbm, .png); 1728 pels wide pages go as they are.
+    pub(crate) file: PathBuf,
+    /// The answering T.38 endpoint, HOST:PORT.
+    #[arg(long)]
+    pub(crate) to: String,
+    /// Local address to bind (default: any address, any port).
+    #[arg(long)]
+    pub(crate) local: Option<String>,
+    /// Error correction mode (default on).
+    #[arg(long, value_enum, default_value_t = OnOff::On)]
+    pub(crate) ecm: OnOff,
+    /// Best coding to offer (default: the best both sides have, MMR with ECM).
+    #[arg(long, value_enum)]
+    pub(crate) coding: Option<CodingArg>,
+    /// UDPTL error recovery (default redundancy).
+    #[arg(long, value_enum, default_value_t = EcArg::Redundancy)]
+    pub(crate) ec: EcArg,
+    /// T38FaxVersion agreed with the peer: 0 uses the 1998 IFP packing, 1-4 the 2002 one.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) t38_version: u8,
+    /// Our identity (TSI), up to 20 characters.
+    #[arg(long)]
+    pub(crate) ident: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Arguments of `Receive`.
+#[derive(Debug, Args)]
+pub(crate) struct ReceiveArgs {
+    /// Address to listen on, HOST:PORT.
+    #[arg(long)]
+    pub(crate) listen: String,
+    /// Directory for the received faxes.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Stop after the first call.
+    #[arg(long)]
+    pub(crate) once: bool,
+    /// Error correction mode (default on).
+    #[arg(long, value_enum, default_value_t = OnOff::On)]
+    pub(crate) ecm: OnOff,
+    /// UDPTL error recovery (default redundancy).
+    #[arg(long, value_enum, default_value_t = EcArg::Redundancy)]
+    pub(crate) ec: EcArg,
+    /// T38FaxVersion agreed with the peer: 0 uses the 1998 IFP packing, 1-4 the 2002 one.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) t38_version: u8,
+    /// Print each result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// Arguments of `Convert`.

@@ -5,6 +5,8 @@ mod cli;
 mod files;
 mod info;
 mod raw;
+mod receive;
+mod send;
 mod store;
 
 use clap::error::ErrorKind;
@@ -127,6 +129,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::EncodeRaw(args) => raw::encode_raw(&args),
         Command::Store(args) => store::run(&args),
         Command::Audit(args) => audit::run(args),
+        Command::Send(args) => send::run(&args),
+        Command::Receive(args) => receive::run(&args),
     }
 }
 
