@@ -6,6 +6,10 @@
 //!
 //! Run: `cargo run --release -p faxkit-examples --example loopback_fax [-- --keep]`
 //!
+//! A kept directory `DIR` is readable with faxctl: `faxctl audit verify --log DIR/audit`,
+//! `faxctl store verify --root DIR/store --key-file DIR/store.keys --passphrase-file
+//! DIR/passphrase --tenant loopback`, and `faxctl store get ... ID page.tif`.
+//!
 //! Both terminals run unpaced ([`t38::terminal::Pacing::Unpaced`]): each transmission leaves
 //! at once instead of at the 14 400 bit/s line rate, so the call takes seconds (session
 //! turnarounds) instead of about 35 s per page. Everything lives in a fresh temporary
