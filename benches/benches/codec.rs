@@ -108,10 +108,12 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    println!("\ninterleaved timing (11 rounds, median, thread CPU time), pages/s:");
+    println!(
+        "\ninterleaved timing (7 rounds of 300 ms batches, median, thread CPU time), pages/s:"
+    );
     let mut ratios = Vec::new();
     for (op, mode, contenders) in &mut workloads {
-        let secs = interleaved_medians(contenders, 11, Duration::from_millis(80));
+        let secs = interleaved_medians(contenders, 7, Duration::from_millis(300));
         let group = op.group(*mode);
         for (c, s) in contenders.iter().zip(&secs) {
             println!(

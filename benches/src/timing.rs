@@ -8,6 +8,8 @@
 //! The clock is the CPU time of the calling thread where Linux offers it
 //! (`/proc/thread-self/schedstat`), so time the thread spends waiting for a core while other
 //! jobs run is not counted; elsewhere it is wall time. Every contender runs on this thread.
+//! For a thread that keeps running, that counter only advances at scheduler ticks (a few
+//! milliseconds), so batches must be long (hundreds of milliseconds) for a precise median.
 
 use std::time::{Duration, Instant};
 
