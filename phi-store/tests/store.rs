@@ -624,8 +624,9 @@ fn keys_and_errors_never_print_key_material_or_content() {
     ];
     for text in texts {
         assert!(!text.contains("John"), "{text}");
-        assert!(!text.contains("555"), "{text}");
+        // Whole phrases only: short digit or hex runs also occur in random object ids.
+        assert!(!text.contains("555 0100"), "{text}");
         assert!(!text.contains("secret passphrase"), "{text}");
-        assert!(!text.to_lowercase().contains("abab"), "{text}");
+        assert!(!text.to_lowercase().contains("abababababababab"), "{text}");
     }
 }

@@ -783,7 +783,11 @@ fn debug_output_carries_no_phi() {
         pair.events
     ));
     assert!(!leaks_identity(&seen), "an identity leaked");
-    for secret in ["9876543210123", "3210123456789", "167, 0, 0, 0, 0, 0, 0, 167"] {
+    for secret in [
+        "9876543210123",
+        "3210123456789",
+        "167, 0, 0, 0, 0, 0, 0, 167",
+    ] {
         assert!(!seen.contains(secret), "{secret} leaked");
     }
     assert!(seen.contains("BlockRx"), "the RNR state was not observed");
