@@ -12,9 +12,9 @@
 
 use crate::bits::BitReader;
 use crate::tables::{
-    BLACK_PAIR_TABLE, BLACK_PEEK, BLACK_TABLE, MODE_EXTENSION, MODE_HORIZONTAL, MODE_PASS,
-    MODE_PEEK, MODE_TABLE, MODE_VERTICAL_MAX, MODE_ZEROS, PAIR_PEEK, PAIR_TABLE, RUN_EOL,
-    RUN_UNCOMPRESSED, WHITE_PEEK, WHITE_TABLE,
+    RunEntry, BLACK_PAIR_TABLE, BLACK_PEEK, BLACK_TABLE, MODE_EXTENSION, MODE_HORIZONTAL,
+    MODE_PASS, MODE_PEEK, MODE_TABLE, MODE_VERTICAL_MAX, MODE_ZEROS, PAIR_PEEK, PAIR_TABLE,
+    RUN_EOL, RUN_UNCOMPRESSED, WHITE_PEEK, WHITE_TABLE,
 };
 
 /// Why a row could not be decoded.
@@ -111,16 +111,22 @@ impl<'o> Row<'o> {
 /// plain integer keeps the hot loop free of enum packing).
 const ENTER_UNCOMPRESSED: u32 = u32::MAX;
 
+/// The run table entry for the code at the reader's position, in the colour's table.
+#[inline(always)]
+fn next_run_entry(r: &mut BitReader<'_>, black: bool) -> RunEntry {
+    r.ensure(BLACK_PEEK);
+    if black {
+        BLACK_TABLE[r.peek(BLACK_PEEK) as usize]
+    } else {
+        WHITE_TABLE[r.peek(WHITE_PEEK) as usize]
+    }
+}
+
 /// Decodes the make-up and terminating codes of one run of the given colour: its length, or
 /// [`ENTER_UNCOMPRESSED`].
 #[inline(always)]
 fn decode_run(r: &mut BitReader<'_>, black: bool, columns: u32) -> Result<u32, RowError> {
-    r.ensure(BLACK_PEEK);
-    let e = if black {
-        BLACK_TABLE[r.peek(BLACK_PEEK) as usize]
-    } else {
-        WHITE_TABLE[r.peek(WHITE_PEEK) as usize]
-    };
+    let e = next_run_entry(r, black);
     let len = u32::from(e >> 12);
     let value = e & 0xFFF;
     if value < 64 && len != 0 {
@@ -132,12 +138,7 @@ fn decode_run(r: &mut BitReader<'_>, black: bool, columns: u32) -> Result<u32, R
         // Next most common: one make-up code and a terminating code (white margins, blank
         // rows). This is exactly the slow path's first two steps.
         r.consume(len);
-        r.ensure(BLACK_PEEK);
-        let e = if black {
-            BLACK_TABLE[r.peek(BLACK_PEEK) as usize]
-        } else {
-            WHITE_TABLE[r.peek(WHITE_PEEK) as usize]
-        };
+        let e = next_run_entry(r, black);
         let (len, term) = (u32::from(e >> 12), e & 0xFFF);
         if term < 64 && len != 0 {
             r.consume(len);
@@ -209,12 +210,7 @@ fn run_slow_steps(
         if run > columns {
             return Err(RowError::TooLong);
         }
-        r.ensure(BLACK_PEEK);
-        let e = if black {
-            BLACK_TABLE[r.peek(BLACK_PEEK) as usize]
-        } else {
-            WHITE_TABLE[r.peek(WHITE_PEEK) as usize]
-        };
+        let e = next_run_entry(r, black);
         len = u32::from(e >> 12);
         value = e & 0xFFF;
     }
