@@ -122,7 +122,7 @@ fn state_name(t: &Tenant, id: &ObjectId) -> String {
 
 /// Where a put's plaintext comes from.
 enum Source<'a> {
-    /// A whole slice: encrypted in one pass into the blob.
+    /// A whole slice.
     Slice(&'a [u8]),
     /// A reader of a declared length: streamed segment by segment.
     Reader(&'a mut dyn Read),
@@ -378,17 +378,14 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
             nonce: w.nonce,
             ciphertext: w.ciphertext,
         };
-        // One blob, header then body; nothing is visible before commit.
+        // Header, then the body one sealed segment per write; nothing is visible before
+        // commit.
         let mut out = self.backend.create(&object_name(tenant, &id))?;
+        out.write_all(&h.encode())?;
+        let mut bw = BodyWriter::with_random(&dek, &hash, &body_random, out, Some(length))?;
         match data {
-            Source::Slice(bytes) => {
-                let mut blob = h.encode();
-                stream::encrypt_into_with(&dek, &hash, &body_random, bytes, &mut blob)?;
-                out.write_all(&blob)?;
-            }
+            Source::Slice(bytes) => bw.update(bytes)?,
             Source::Reader(data) => {
-                out.write_all(&h.encode())?;
-                let mut bw = BodyWriter::new(&dek, &hash, out)?;
                 let cap = usize::try_from(length.min(stream::PLAINTEXT_SEGMENT as u64))
                     .unwrap_or(stream::PLAINTEXT_SEGMENT);
                 let mut buf = vec![0u8; cap.max(1)];
@@ -409,9 +406,9 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
                 if total != length {
                     return Err(StoreError::Invalid("content shorter than declared"));
                 }
-                out = bw.finish()?.0;
             }
         }
+        let out = bw.finish()?.0;
         out.commit()?;
         Ok(id)
     }

@@ -1,0 +1,248 @@
+//! Encryption: the streaming [`BodyWriter`], whole-slice [`encrypt_into`], and
+//! [`encrypt_in_place`] for a plaintext buffer the caller gives up.
+//!
+//! `ring` seals only in place, so a plaintext the caller still owns must be copied once. Where
+//! that copy lands decides the cost: the writer copies into one segment buffer that it reuses
+//! for the whole body (it stays in the L2 cache, and the sealed segment is handed to the sink
+//! from there), while [`encrypt_into`] copies into the caller's output, which for large bodies
+//! does not fit in cache next to the plaintext. [`encrypt_in_place`] copies nothing across
+//! buffers: it moves each segment forward by the header and the tags before it and seals it
+//! where it lands.
+
+use super::{
+    ciphertext_len, copy_chunked, seg_index, segments_for_plaintext, SegmentCipher,
+    BODY_HEADER_LEN, BODY_HEADER_LEN_BYTE, FIRST_PLAINTEXT_SEGMENT, PLAINTEXT_SEGMENT,
+    SEGMENT_SIZE, TAG_LEN,
+};
+use crate::error::{Result, StoreError};
+use crate::keys::DataKey;
+use ring::rand::{SecureRandom, SystemRandom};
+use std::io::{self, Write};
+
+/// Salt and nonce prefix of one body (the body header without its length byte).
+pub(crate) type BodyRandom = [u8; BODY_HEADER_LEN - 1];
+
+fn draw_random() -> Result<BodyRandom> {
+    let mut random = [0u8; BODY_HEADER_LEN - 1];
+    SystemRandom::new()
+        .fill(&mut random)
+        .map_err(|_| StoreError::Backend(io::Error::other("system random failed")))?;
+    Ok(random)
+}
+
+fn body_header(random: &BodyRandom) -> [u8; BODY_HEADER_LEN] {
+    let mut header = [0u8; BODY_HEADER_LEN];
+    header[0] = BODY_HEADER_LEN_BYTE;
+    header[1..].copy_from_slice(random);
+    header
+}
+
+/// Streaming encryptor: write plaintext, call [`BodyWriter::finish`].
+///
+/// Plaintext is copied once, into a segment buffer allocated once per writer and never
+/// zeroed; each full segment is sealed in place there and handed to `W` with one
+/// `write_all`. The body header travels in the first segment's write, so every write but
+/// the last is exactly one 64 KiB ciphertext segment. A full segment is held back until the
+/// next byte arrives or `finish` says it is the last one (the last segment has its own
+/// nonce).
+pub struct BodyWriter<W: Write> {
+    out: W,
+    cipher: SegmentCipher,
+    /// The segment being filled: `buf[..start]` is the body header (first segment only),
+    /// `buf[start..]` plaintext; after sealing, ciphertext and tag.
+    buf: Vec<u8>,
+    start: usize,
+    index: u64,
+    written: u64,
+}
+
+impl<W: Write> BodyWriter<W> {
+    /// Starts a body: draws salt and nonce prefix and derives the segment key.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] if the system generator fails.
+    pub fn new(dek: &DataKey, aad: &[u8], out: W) -> Result<BodyWriter<W>> {
+        Self::with_random(dek, aad, &draw_random()?, out, None)
+    }
+
+    /// Like [`BodyWriter::new`], for a plaintext expected to be `len` bytes long: the segment
+    /// buffer is sized for it (a small object does not allocate a whole segment). Writing a
+    /// different length is still correct.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] if the system generator fails.
+    pub fn with_expected_len(dek: &DataKey, aad: &[u8], out: W, len: u64) -> Result<BodyWriter<W>> {
+        Self::with_random(dek, aad, &draw_random()?, out, Some(len))
+    }
+
+    /// The writer with the salt and nonce prefix drawn by the caller (the store draws them
+    /// together with the object id and data key in one system call).
+    pub(crate) fn with_random(
+        dek: &DataKey,
+        aad: &[u8],
+        random: &BodyRandom,
+        out: W,
+        expected_len: Option<u64>,
+    ) -> Result<BodyWriter<W>> {
+        let header = body_header(random);
+        let cipher = SegmentCipher::from_header(dek, &header, aad)?;
+        let first = expected_len.map_or(SEGMENT_SIZE, |len| {
+            usize::try_from(ciphertext_len(len)).map_or(SEGMENT_SIZE, |n| n.min(SEGMENT_SIZE))
+        });
+        let mut buf = Vec::with_capacity(first);
+        buf.extend_from_slice(&header);
+        Ok(BodyWriter {
+            out,
+            cipher,
+            buf,
+            start: BODY_HEADER_LEN,
+            index: 0,
+            written: 0,
+        })
+    }
+
+    fn flush_segment(&mut self, last: bool) -> Result<()> {
+        let i = seg_index(self.index)?;
+        let tag = self.cipher.seal(i, last, &mut self.buf[self.start..])?;
+        self.buf.extend_from_slice(tag.as_ref());
+        self.out.write_all(&self.buf)?;
+        self.written += self.buf.len() as u64;
+        self.buf.clear();
+        self.start = 0;
+        self.index += 1;
+        Ok(())
+    }
+
+    /// Encrypts more plaintext.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] if the output fails; [`StoreError::Limit`] past 2^32 segments.
+    pub fn update(&mut self, mut data: &[u8]) -> Result<()> {
+        // A segment is full when header (if any) and plaintext fill all but the tag.
+        const FULL: usize = SEGMENT_SIZE - TAG_LEN;
+        while !data.is_empty() {
+            if self.buf.len() == FULL {
+                if self.buf.capacity() < SEGMENT_SIZE {
+                    // The expected length was too small: grow once to a whole segment.
+                    self.buf.reserve_exact(SEGMENT_SIZE - self.buf.len());
+                }
+                self.flush_segment(false)?;
+            }
+            let take = (FULL - self.buf.len()).min(data.len());
+            copy_chunked(&mut self.buf, &data[..take]);
+            data = &data[take..];
+        }
+        Ok(())
+    }
+
+    /// Seals the last segment and returns the output and the body length.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] if the output fails.
+    pub fn finish(mut self) -> Result<(W, u64)> {
+        self.flush_segment(true)?;
+        self.out.flush()?;
+        Ok((self.out, self.written))
+    }
+}
+
+/// Encrypts a whole plaintext into a new body.
+///
+/// # Errors
+/// [`StoreError::Backend`] if the system generator fails.
+pub fn encrypt(dek: &DataKey, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    encrypt_into(dek, aad, plaintext, &mut out)?;
+    Ok(out)
+}
+
+/// Appends the body of `plaintext` to `out`, sealing each segment in place in `out` (one
+/// copy of the plaintext, straight into `out`).
+///
+/// For plaintexts larger than about half the CPU's L2 cache this is slower than
+/// [`BodyWriter`] into a sink, or [`encrypt_in_place`]: the copy writes a buffer that is not
+/// in cache.
+///
+/// # Errors
+/// [`StoreError::Backend`] if the system generator fails; [`StoreError::Limit`] past 2^32
+/// segments or if the body would not fit in memory.
+pub fn encrypt_into(dek: &DataKey, aad: &[u8], plaintext: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    let header = body_header(&draw_random()?);
+    let total = usize::try_from(ciphertext_len(plaintext.len() as u64))
+        .map_err(|_| StoreError::Limit("body larger than memory"))?;
+    out.reserve(total);
+    let cipher = SegmentCipher::from_header(dek, &header, aad)?;
+    out.extend_from_slice(&header);
+    let n = segments_for_plaintext(plaintext.len() as u64);
+    let mut rest = plaintext;
+    for i in 0..n {
+        let cap = if i == 0 {
+            FIRST_PLAINTEXT_SEGMENT
+        } else {
+            PLAINTEXT_SEGMENT
+        };
+        let (seg, tail) = rest.split_at(cap.min(rest.len()));
+        rest = tail;
+        let start = out.len();
+        copy_chunked(out, seg);
+        let tag = cipher.seal(seg_index(i)?, i == n - 1, &mut out[start..])?;
+        out.extend_from_slice(tag.as_ref());
+    }
+    Ok(())
+}
+
+/// Turns the plaintext in `buf` into its body, in the same allocation: no second buffer and
+/// no copy across buffers, the way raw `ring` seals. Segments are moved forward, last first,
+/// by the body header and the tags in front of them, and sealed where they land.
+///
+/// On error `buf` is zeroed and emptied (it never holds a partial body or leftover
+/// plaintext).
+///
+/// # Errors
+/// [`StoreError::Backend`] if the system generator fails; [`StoreError::Limit`] past 2^32
+/// segments or if the body would not fit in memory.
+pub fn encrypt_in_place(dek: &DataKey, aad: &[u8], buf: &mut Vec<u8>) -> Result<()> {
+    let result = encrypt_in_place_inner(dek, aad, buf);
+    if result.is_err() {
+        zeroize::Zeroize::zeroize(buf);
+        buf.clear();
+    }
+    result
+}
+
+fn encrypt_in_place_inner(dek: &DataKey, aad: &[u8], buf: &mut Vec<u8>) -> Result<()> {
+    let header = body_header(&draw_random()?);
+    let cipher = SegmentCipher::from_header(dek, &header, aad)?;
+    let len = buf.len();
+    let total = usize::try_from(ciphertext_len(len as u64))
+        .map_err(|_| StoreError::Limit("body larger than memory"))?;
+    let n = segments_for_plaintext(len as u64);
+    // Checked before anything moves, so a failure below cannot leave a half-made body.
+    let last = seg_index(n - 1)?;
+    buf.resize(total, 0);
+    // Segment i's plaintext starts at `from` in the plaintext and at `to` in the body; both
+    // run backwards from the last segment, so a move never overwrites plaintext not yet moved.
+    for i in (0..=last).rev() {
+        let (from, to) = if i == 0 {
+            (0, BODY_HEADER_LEN)
+        } else {
+            let k = i as usize;
+            (
+                FIRST_PLAINTEXT_SEGMENT + (k - 1) * PLAINTEXT_SEGMENT,
+                k * SEGMENT_SIZE,
+            )
+        };
+        let end = if i == 0 {
+            FIRST_PLAINTEXT_SEGMENT
+        } else {
+            from + PLAINTEXT_SEGMENT
+        }
+        .min(len);
+        buf.copy_within(from..end, to);
+        let seg_end = to + (end - from);
+        let tag = cipher.seal(i, i == last, &mut buf[to..seg_end])?;
+        buf[seg_end..seg_end + TAG_LEN].copy_from_slice(tag.as_ref());
+    }
+    buf[..BODY_HEADER_LEN].copy_from_slice(&header);
+    Ok(())
+}
