@@ -180,6 +180,44 @@ proptest! {
     }
 
     #[test]
+    fn writes_and_reads_from_a_source_mix_and_round_trip(
+        len in prop_oneof![0usize..300, (FIRST_PLAINTEXT_SEGMENT - 300)..(FIRST_PLAINTEXT_SEGMENT + 300),
+                           (FIRST_PLAINTEXT_SEGMENT + PLAINTEXT_SEGMENT - 300)..(FIRST_PLAINTEXT_SEGMENT + PLAINTEXT_SEGMENT + 300)],
+        cuts in proptest::collection::vec(any::<u32>(), 0..6),
+        hint in prop_oneof![Just(None), (0u64..200_000).prop_map(Some)],
+    ) {
+        let p = data(len, 21);
+        let mut at: Vec<usize> = cuts.iter().map(|c| *c as usize % (len + 1)).collect();
+        at.push(0);
+        at.push(len);
+        at.sort_unstable();
+        let mut w = match hint {
+            None => BodyWriter::new(&key(7), b"m", Vec::new()).unwrap(),
+            Some(h) => BodyWriter::with_expected_len(&key(7), b"m", Vec::new(), h).unwrap(),
+        };
+        // Alternate: slices copied in, then pieces read straight from a source.
+        for (k, win) in at.windows(2).enumerate() {
+            let piece = &p[win[0]..win[1]];
+            if k % 2 == 0 {
+                w.update(piece).unwrap();
+            } else {
+                let mut src = piece;
+                w.update_from(&mut src, piece.len() as u64).unwrap();
+            }
+        }
+        let (body, n) = w.finish().unwrap();
+        prop_assert_eq!(n, body.len() as u64);
+        prop_assert_eq!(decrypt(&key(7), b"m", &body).unwrap(), p.clone());
+        // A source that ends early is refused.
+        let mut w = BodyWriter::new(&key(7), b"m", Vec::new()).unwrap();
+        let mut src = &p[..];
+        prop_assert!(matches!(
+            w.update_from(&mut src, len as u64 + 1),
+            Err(StoreError::Invalid(_))
+        ));
+    }
+
+    #[test]
     fn ranges_equal_slices_of_the_plaintext(
         len in 0usize..(FIRST_PLAINTEXT_SEGMENT + 2 * PLAINTEXT_SEGMENT + 500),
         a in any::<u64>(), b in any::<u64>(),

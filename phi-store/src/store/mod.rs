@@ -386,25 +386,16 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
         match data {
             Source::Slice(bytes) => bw.update(bytes)?,
             Source::Reader(data) => {
-                let cap = usize::try_from(length.min(stream::PLAINTEXT_SEGMENT as u64))
-                    .unwrap_or(stream::PLAINTEXT_SEGMENT);
-                let mut buf = vec![0u8; cap.max(1)];
-                let mut total = 0u64;
+                bw.update_from(data, length)?;
+                // One more byte would be more than was declared.
+                let mut probe = [0u8; 1];
                 loop {
-                    let n = match data.read(&mut buf) {
+                    match data.read(&mut probe) {
                         Ok(0) => break,
-                        Ok(n) => n,
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Ok(_) => return Err(StoreError::Invalid("content longer than declared")),
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                         Err(e) => return Err(e.into()),
-                    };
-                    total += n as u64;
-                    if total > length {
-                        return Err(StoreError::Invalid("content longer than declared"));
                     }
-                    bw.update(&buf[..n])?;
-                }
-                if total != length {
-                    return Err(StoreError::Invalid("content shorter than declared"));
                 }
             }
         }

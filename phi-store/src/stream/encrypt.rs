@@ -11,13 +11,13 @@
 
 use super::{
     ciphertext_len, copy_chunked, seg_index, segments_for_plaintext, SegmentCipher,
-    BODY_HEADER_LEN, BODY_HEADER_LEN_BYTE, FIRST_PLAINTEXT_SEGMENT, PLAINTEXT_SEGMENT,
+    BODY_HEADER_LEN, BODY_HEADER_LEN_BYTE, COPY_PIECE, FIRST_PLAINTEXT_SEGMENT, PLAINTEXT_SEGMENT,
     SEGMENT_SIZE, TAG_LEN,
 };
 use crate::error::{Result, StoreError};
 use crate::keys::DataKey;
 use ring::rand::{SecureRandom, SystemRandom};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 
 /// Salt and nonce prefix of one body (the body header without its length byte).
 pub(crate) type BodyRandom = [u8; BODY_HEADER_LEN - 1];
@@ -37,21 +37,29 @@ fn body_header(random: &BodyRandom) -> [u8; BODY_HEADER_LEN] {
     header
 }
 
-/// Streaming encryptor: write plaintext, call [`BodyWriter::finish`].
+/// Plaintext bytes that fill a segment buffer: header (first segment) and plaintext fill all
+/// of a ciphertext segment but the tag.
+const FULL: usize = SEGMENT_SIZE - TAG_LEN;
+
+/// Streaming encryptor: write plaintext (or let it read from a source), call
+/// [`BodyWriter::finish`].
 ///
-/// Plaintext is copied once, into a segment buffer allocated once per writer and never
-/// zeroed; each full segment is sealed in place there and handed to `W` with one
-/// `write_all`. The body header travels in the first segment's write, so every write but
-/// the last is exactly one 64 KiB ciphertext segment. A full segment is held back until the
-/// next byte arrives or `finish` says it is the last one (the last segment has its own
+/// Plaintext lands once, in a segment buffer allocated once per writer: [`BodyWriter::update`]
+/// copies into it, [`BodyWriter::update_from`] reads straight into it. Each full segment is
+/// sealed in place there and handed to `W` with one `write_all`; the buffer is reused and
+/// never zeroed again. The body header travels in the first segment's write, so every write
+/// but the last is exactly one 64 KiB ciphertext segment. A full segment is held back until
+/// more plaintext arrives or `finish` says it is the last one (the last segment has its own
 /// nonce).
 pub struct BodyWriter<W: Write> {
     out: W,
     cipher: SegmentCipher,
-    /// The segment being filled: `buf[..start]` is the body header (first segment only),
-    /// `buf[start..]` plaintext; after sealing, ciphertext and tag.
+    /// The segment buffer: `buf[..start]` is the body header (first segment only),
+    /// `buf[start..fill]` plaintext; bytes past `fill` are stale (kept initialized so the
+    /// buffer is never zeroed twice).
     buf: Vec<u8>,
     start: usize,
+    fill: usize,
     index: u64,
     written: u64,
 }
@@ -96,21 +104,52 @@ impl<W: Write> BodyWriter<W> {
             cipher,
             buf,
             start: BODY_HEADER_LEN,
+            fill: BODY_HEADER_LEN,
             index: 0,
             written: 0,
         })
     }
 
+    /// Makes room for `end` bytes: a buffer sized for a small expected length that turns out
+    /// too small grows once, straight to a whole segment.
+    fn reserve_for(&mut self, end: usize) {
+        if self.buf.capacity() < end {
+            self.buf
+                .reserve_exact(SEGMENT_SIZE.max(end) - self.buf.len());
+        }
+    }
+
+    /// Makes `buf[..end]` initialized; zeroes only bytes never used before.
+    fn ensure_len(&mut self, end: usize) {
+        if self.buf.len() < end {
+            self.reserve_for(end);
+            self.buf.resize(end, 0);
+        }
+    }
+
     fn flush_segment(&mut self, last: bool) -> Result<()> {
         let i = seg_index(self.index)?;
-        let tag = self.cipher.seal(i, last, &mut self.buf[self.start..])?;
-        self.buf.extend_from_slice(tag.as_ref());
-        self.out.write_all(&self.buf)?;
-        self.written += self.buf.len() as u64;
-        self.buf.clear();
+        let tag = self
+            .cipher
+            .seal(i, last, &mut self.buf[self.start..self.fill])?;
+        let end = self.fill + TAG_LEN;
+        self.ensure_len(end);
+        self.buf[self.fill..end].copy_from_slice(tag.as_ref());
+        self.out.write_all(&self.buf[..end])?;
+        self.written += end as u64;
         self.start = 0;
+        self.fill = 0;
         self.index += 1;
         Ok(())
+    }
+
+    /// Room for more plaintext in the current segment, sealing and handing out the full one
+    /// first. Only called when more plaintext is certain to follow.
+    fn room(&mut self) -> Result<usize> {
+        if self.fill == FULL {
+            self.flush_segment(false)?;
+        }
+        Ok(FULL - self.fill)
     }
 
     /// Encrypts more plaintext.
@@ -118,19 +157,51 @@ impl<W: Write> BodyWriter<W> {
     /// # Errors
     /// [`StoreError::Backend`] if the output fails; [`StoreError::Limit`] past 2^32 segments.
     pub fn update(&mut self, mut data: &[u8]) -> Result<()> {
-        // A segment is full when header (if any) and plaintext fill all but the tag.
-        const FULL: usize = SEGMENT_SIZE - TAG_LEN;
         while !data.is_empty() {
-            if self.buf.len() == FULL {
-                if self.buf.capacity() < SEGMENT_SIZE {
-                    // The expected length was too small: grow once to a whole segment.
-                    self.buf.reserve_exact(SEGMENT_SIZE - self.buf.len());
-                }
-                self.flush_segment(false)?;
+            let take = self.room()?.min(data.len());
+            let (now, rest) = data.split_at(take);
+            // Overwrite stale bytes first, then append past them.
+            let stale = (self.buf.len() - self.fill).min(take);
+            let (over, append) = now.split_at(stale);
+            for (dst, src) in self.buf[self.fill..self.fill + stale]
+                .chunks_mut(COPY_PIECE)
+                .zip(over.chunks(COPY_PIECE))
+            {
+                dst.copy_from_slice(src);
             }
-            let take = (FULL - self.buf.len()).min(data.len());
-            copy_chunked(&mut self.buf, &data[..take]);
-            data = &data[take..];
+            if !append.is_empty() {
+                self.reserve_for(self.fill + take + TAG_LEN);
+                copy_chunked(&mut self.buf, append);
+            }
+            self.fill += take;
+            data = rest;
+        }
+        Ok(())
+    }
+
+    /// Encrypts exactly `len` bytes of plaintext read from `src`, reading straight into the
+    /// segment buffer (no copy of the plaintext in user space).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] if `src` ends before `len` bytes (segments handed to the sink
+    /// so far are then not a whole body: discard them); [`StoreError::Backend`] if reading or
+    /// the output fails; [`StoreError::Limit`] past 2^32 segments.
+    pub fn update_from<R: Read + ?Sized>(&mut self, src: &mut R, len: u64) -> Result<()> {
+        let mut left = len;
+        while left > 0 {
+            let room = self.room()?;
+            let want = usize::try_from(left).map_or(room, |l| l.min(room));
+            let end = self.fill + want;
+            self.ensure_len(end);
+            match src.read(&mut self.buf[self.fill..end]) {
+                Ok(0) => return Err(StoreError::Invalid("content shorter than declared")),
+                Ok(n) => {
+                    self.fill += n;
+                    left -= n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         Ok(())
     }

@@ -171,6 +171,10 @@ impl SegmentCipher {
     }
 }
 
+/// Largest single copy: below glibc's `rep movsb` threshold (2,112 bytes on the reference
+/// machine), see [`copy_chunked`].
+const COPY_PIECE: usize = 2048;
+
 /// Appends `src` to `dst` in 2 KiB pieces. A plaintext segment lands at a different offset
 /// modulo the page size in every segment (each tag shifts it by 16 bytes); one large `memcpy`
 /// then hits glibc's `rep movsb` slow path on some CPUs (measured 2.3 GiB/s on the reference
@@ -178,7 +182,7 @@ impl SegmentCipher {
 /// with vector loops at full speed whatever the alignment.
 fn copy_chunked(dst: &mut Vec<u8>, src: &[u8]) {
     dst.reserve(src.len());
-    for piece in src.chunks(2048) {
+    for piece in src.chunks(COPY_PIECE) {
         dst.extend_from_slice(piece);
     }
 }
