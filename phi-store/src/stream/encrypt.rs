@@ -264,33 +264,42 @@ pub fn encrypt_into(dek: &DataKey, aad: &[u8], plaintext: &[u8], out: &mut Vec<u
 
 /// Turns the plaintext in `buf` into its body, in the same allocation: no second buffer and
 /// no copy across buffers, the way raw `ring` seals. Segments are moved forward, last first,
-/// by the body header and the tags in front of them, and sealed where they land.
+/// by the body header and the tags in front of them, and sealed where they land. Give `buf`
+/// spare capacity of `ciphertext_len(len) - len` bytes to avoid a reallocation.
 ///
-/// On error `buf` is zeroed and emptied (it never holds a partial body or leftover
+/// Errors are found before anything changes (`buf` then still holds the plaintext); should
+/// sealing fail midway anyway, `buf` is zeroed and emptied (never a partial body or leftover
 /// plaintext).
 ///
 /// # Errors
 /// [`StoreError::Backend`] if the system generator fails; [`StoreError::Limit`] past 2^32
 /// segments or if the body would not fit in memory.
 pub fn encrypt_in_place(dek: &DataKey, aad: &[u8], buf: &mut Vec<u8>) -> Result<()> {
-    let result = encrypt_in_place_inner(dek, aad, buf);
-    if result.is_err() {
-        zeroize::Zeroize::zeroize(buf);
-        buf.clear();
-    }
-    result
-}
-
-fn encrypt_in_place_inner(dek: &DataKey, aad: &[u8], buf: &mut Vec<u8>) -> Result<()> {
     let header = body_header(&draw_random()?);
     let cipher = SegmentCipher::from_header(dek, &header, aad)?;
     let len = buf.len();
     let total = usize::try_from(ciphertext_len(len as u64))
         .map_err(|_| StoreError::Limit("body larger than memory"))?;
-    let n = segments_for_plaintext(len as u64);
-    // Checked before anything moves, so a failure below cannot leave a half-made body.
-    let last = seg_index(n - 1)?;
+    let last = seg_index(segments_for_plaintext(len as u64) - 1)?;
     buf.resize(total, 0);
+    let sealed = seal_segments_in_place(&cipher, buf, len, last);
+    if sealed.is_err() {
+        zeroize::Zeroize::zeroize(buf);
+        buf.clear();
+        return sealed;
+    }
+    buf[..BODY_HEADER_LEN].copy_from_slice(&header);
+    Ok(())
+}
+
+/// Moves and seals segments `last..=0` of a plaintext of `len` bytes at the front of `buf`
+/// (already grown to the body length).
+fn seal_segments_in_place(
+    cipher: &SegmentCipher,
+    buf: &mut [u8],
+    len: usize,
+    last: u32,
+) -> Result<()> {
     // Segment i's plaintext starts at `from` in the plaintext and at `to` in the body; both
     // run backwards from the last segment, so a move never overwrites plaintext not yet moved.
     for i in (0..=last).rev() {
@@ -314,6 +323,5 @@ fn encrypt_in_place_inner(dek: &DataKey, aad: &[u8], buf: &mut Vec<u8>) -> Resul
         let tag = cipher.seal(i, i == last, &mut buf[to..seg_end])?;
         buf[seg_end..seg_end + TAG_LEN].copy_from_slice(tag.as_ref());
     }
-    buf[..BODY_HEADER_LEN].copy_from_slice(&header);
     Ok(())
 }
