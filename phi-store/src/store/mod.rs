@@ -110,14 +110,27 @@ pub struct Store<B, K> {
     rng: SystemRandom,
 }
 
+/// `<tenant>/<id>.<ext>`, without the formatting machinery (this is on every put and get).
+fn blob_name(t: &Tenant, id: &ObjectId, ext: &str) -> String {
+    let t = t.as_str();
+    let hex = id.hex();
+    let id = std::str::from_utf8(&hex).unwrap_or_default();
+    let mut name = String::with_capacity(t.len() + 1 + id.len() + 1 + ext.len());
+    name.push_str(t);
+    name.push('/');
+    name.push_str(id);
+    name.push('.');
+    name.push_str(ext);
+    name
+}
 fn header_name(t: &Tenant, id: &ObjectId) -> String {
-    format!("{t}/{id}.h")
+    blob_name(t, id, "h")
 }
 fn object_name(t: &Tenant, id: &ObjectId) -> String {
-    format!("{t}/{id}.o")
+    blob_name(t, id, "o")
 }
 fn state_name(t: &Tenant, id: &ObjectId) -> String {
-    format!("{t}/{id}.r")
+    blob_name(t, id, "r")
 }
 
 /// Where a put's plaintext comes from.
