@@ -54,14 +54,26 @@ const FULL: usize = SEGMENT_SIZE - TAG_LEN;
 pub struct BodyWriter<W: Write> {
     out: W,
     cipher: SegmentCipher,
-    /// The segment buffer: `buf[..start]` is the body header (first segment only),
-    /// `buf[start..fill]` plaintext; bytes past `fill` are stale (kept initialized so the
-    /// buffer is never zeroed twice).
+    seg: Segment,
+    index: u64,
+    written: u64,
+}
+
+/// The segment buffer: `buf[..start]` is the body header (first segment only),
+/// `buf[start..fill]` plaintext; bytes past `fill` are stale (kept initialized so the buffer
+/// is never zeroed twice). Plaintext not yet sealed is zeroed if the writer is dropped
+/// without finishing (an error midway), so no PHI is left in freed memory.
+struct Segment {
     buf: Vec<u8>,
     start: usize,
     fill: usize,
-    index: u64,
-    written: u64,
+}
+
+impl Drop for Segment {
+    fn drop(&mut self) {
+        let end = self.fill.min(self.buf.len());
+        zeroize::Zeroize::zeroize(&mut self.buf[..end]);
+    }
 }
 
 impl<W: Write> BodyWriter<W> {
@@ -102,9 +114,11 @@ impl<W: Write> BodyWriter<W> {
         Ok(BodyWriter {
             out,
             cipher,
-            buf,
-            start: BODY_HEADER_LEN,
-            fill: BODY_HEADER_LEN,
+            seg: Segment {
+                buf,
+                start: BODY_HEADER_LEN,
+                fill: BODY_HEADER_LEN,
+            },
             index: 0,
             written: 0,
         })
@@ -113,17 +127,18 @@ impl<W: Write> BodyWriter<W> {
     /// Makes room for `end` bytes: a buffer sized for a small expected length that turns out
     /// too small grows once, straight to a whole segment.
     fn reserve_for(&mut self, end: usize) {
-        if self.buf.capacity() < end {
-            self.buf
-                .reserve_exact(SEGMENT_SIZE.max(end) - self.buf.len());
+        if self.seg.buf.capacity() < end {
+            self.seg
+                .buf
+                .reserve_exact(SEGMENT_SIZE.max(end) - self.seg.buf.len());
         }
     }
 
     /// Makes `buf[..end]` initialized; zeroes only bytes never used before.
     fn ensure_len(&mut self, end: usize) {
-        if self.buf.len() < end {
+        if self.seg.buf.len() < end {
             self.reserve_for(end);
-            self.buf.resize(end, 0);
+            self.seg.buf.resize(end, 0);
         }
     }
 
@@ -131,14 +146,14 @@ impl<W: Write> BodyWriter<W> {
         let i = seg_index(self.index)?;
         let tag = self
             .cipher
-            .seal(i, last, &mut self.buf[self.start..self.fill])?;
-        let end = self.fill + TAG_LEN;
+            .seal(i, last, &mut self.seg.buf[self.seg.start..self.seg.fill])?;
+        let end = self.seg.fill + TAG_LEN;
         self.ensure_len(end);
-        self.buf[self.fill..end].copy_from_slice(tag.as_ref());
-        self.out.write_all(&self.buf[..end])?;
+        self.seg.buf[self.seg.fill..end].copy_from_slice(tag.as_ref());
+        self.out.write_all(&self.seg.buf[..end])?;
         self.written += end as u64;
-        self.start = 0;
-        self.fill = 0;
+        self.seg.start = 0;
+        self.seg.fill = 0;
         self.index += 1;
         Ok(())
     }
@@ -146,10 +161,10 @@ impl<W: Write> BodyWriter<W> {
     /// Room for more plaintext in the current segment, sealing and handing out the full one
     /// first. Only called when more plaintext is certain to follow.
     fn room(&mut self) -> Result<usize> {
-        if self.fill == FULL {
+        if self.seg.fill == FULL {
             self.flush_segment(false)?;
         }
-        Ok(FULL - self.fill)
+        Ok(FULL - self.seg.fill)
     }
 
     /// Encrypts more plaintext.
@@ -161,19 +176,19 @@ impl<W: Write> BodyWriter<W> {
             let take = self.room()?.min(data.len());
             let (now, rest) = data.split_at(take);
             // Overwrite stale bytes first, then append past them.
-            let stale = (self.buf.len() - self.fill).min(take);
+            let stale = (self.seg.buf.len() - self.seg.fill).min(take);
             let (over, append) = now.split_at(stale);
-            for (dst, src) in self.buf[self.fill..self.fill + stale]
+            for (dst, src) in self.seg.buf[self.seg.fill..self.seg.fill + stale]
                 .chunks_mut(COPY_PIECE)
                 .zip(over.chunks(COPY_PIECE))
             {
                 dst.copy_from_slice(src);
             }
             if !append.is_empty() {
-                self.reserve_for(self.fill + take + TAG_LEN);
-                copy_chunked(&mut self.buf, append);
+                self.reserve_for(self.seg.fill + take + TAG_LEN);
+                copy_chunked(&mut self.seg.buf, append);
             }
-            self.fill += take;
+            self.seg.fill += take;
             data = rest;
         }
         Ok(())
@@ -191,12 +206,12 @@ impl<W: Write> BodyWriter<W> {
         while left > 0 {
             let room = self.room()?;
             let want = usize::try_from(left).map_or(room, |l| l.min(room));
-            let end = self.fill + want;
+            let end = self.seg.fill + want;
             self.ensure_len(end);
-            match src.read(&mut self.buf[self.fill..end]) {
+            match src.read(&mut self.seg.buf[self.seg.fill..end]) {
                 Ok(0) => return Err(StoreError::Invalid("content shorter than declared")),
                 Ok(n) => {
-                    self.fill += n;
+                    self.seg.fill += n;
                     left -= n as u64;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
