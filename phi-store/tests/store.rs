@@ -696,5 +696,12 @@ fn put_from_a_reader_round_trips_and_refuses_a_wrong_length() {
             "{declared} vs {actual}: {r:?}"
         );
     }
+    // An absurd declared length is refused when the content ends, not a panic.
+    let mut src = Trickle {
+        data: b"tiny",
+        step: 4,
+    };
+    let r = env.store.put(&admin(), &t, &c, tiff(), u64::MAX, &mut src);
+    assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
     assert_eq!(env.store.backend().list("").unwrap().len(), stored);
 }

@@ -243,6 +243,20 @@ proptest! {
 }
 
 #[test]
+fn absurd_expected_lengths_are_only_a_hint() {
+    for hint in [u64::MAX, u64::MAX - 100, 1 << 40, 0] {
+        let mut w = BodyWriter::with_expected_len(&key(2), b"h", Vec::new(), hint).unwrap();
+        w.update(b"short").unwrap();
+        let body = w.finish().unwrap().0;
+        assert_eq!(decrypt(&key(2), b"h", &body).unwrap(), b"short");
+        // A source shorter than a huge declared length is refused, not a panic.
+        let mut w = BodyWriter::with_expected_len(&key(2), b"h", Vec::new(), hint).unwrap();
+        let r = w.update_from(&mut &b"short"[..], hint);
+        assert_eq!(r.is_ok(), hint == 0, "hint {hint}");
+    }
+}
+
+#[test]
 fn range_outside_the_object_is_refused() {
     let body = encrypt(&key(1), b"", b"hello").unwrap();
     let r = decrypt_range(&key(1), b"", body.len() as u64, &mut &body[..], 3, 3);

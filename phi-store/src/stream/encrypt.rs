@@ -106,9 +106,13 @@ impl<W: Write> BodyWriter<W> {
     ) -> Result<BodyWriter<W>> {
         let header = body_header(random);
         let cipher = SegmentCipher::from_header(dek, &header, aad)?;
-        let first = expected_len.map_or(SEGMENT_SIZE, |len| {
-            usize::try_from(ciphertext_len(len)).map_or(SEGMENT_SIZE, |n| n.min(SEGMENT_SIZE))
-        });
+        // One segment at most (and no overflow for an absurd declared length).
+        let first = match expected_len {
+            Some(len) if len < FIRST_PLAINTEXT_SEGMENT as u64 => {
+                usize::try_from(ciphertext_len(len)).unwrap_or(SEGMENT_SIZE)
+            }
+            _ => SEGMENT_SIZE,
+        };
         let mut buf = Vec::with_capacity(first);
         buf.extend_from_slice(&header);
         Ok(BodyWriter {
