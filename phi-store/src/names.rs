@@ -124,17 +124,47 @@ impl ObjectId {
     }
 }
 
+impl ObjectId {
+    /// The 32 lowercase hex digits, built by table lookup: every put and get names its blob
+    /// with them, and formatting 16 bytes one `{:02x}` at a time cost about a microsecond.
+    pub(crate) fn hex(&self) -> [u8; 32] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (pair, b) in out.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 0x0f)];
+        }
+        out
+    }
+}
+
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        let hex = self.hex();
+        // Hex digits are ASCII, so this never fails.
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
     }
 }
 
 impl fmt::Debug for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ObjectId({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_id_prints_lowercase_hex_and_parses_back() {
+        let id = ObjectId([
+            0x00, 0x01, 0x7f, 0x80, 0x9a, 0xbc, 0xde, 0xff, 0x10, 0x32, 0x54, 0x76, 0x98, 0xba,
+            0xdc, 0xfe,
+        ]);
+        let text = "00017f809abcdeff1032547698badcfe";
+        assert_eq!(id.to_string(), text);
+        assert_eq!(format!("{id:?}"), format!("ObjectId({text})"));
+        assert_eq!(ObjectId::parse(text).ok(), Some(id));
     }
 }

@@ -11,6 +11,7 @@ use phi_store::policy::{AccessContext, Action, Decision, Principal, Purpose, Rol
 use phi_store::retention::{RetentionPolicy, RetentionRules};
 use phi_store::stream::{FIRST_PLAINTEXT_SEGMENT, PLAINTEXT_SEGMENT};
 use phi_store::{Store, StoreError};
+use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -629,4 +630,78 @@ fn keys_and_errors_never_print_key_material_or_content() {
         assert!(!text.contains("secret passphrase"), "{text}");
         assert!(!text.to_lowercase().contains("abababababababab"), "{text}");
     }
+}
+
+/// A reader that hands out at most `step` bytes per call (files and pipes return short reads).
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(out.len()).min(self.data.len());
+        out[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn put_from_a_reader_round_trips_and_refuses_a_wrong_length() {
+    let env = memory_env();
+    let t = tenant("clinic-r");
+    let c = class("inbound");
+    let f = FIRST_PLAINTEXT_SEGMENT;
+    let p = PLAINTEXT_SEGMENT;
+    for (len, step) in [
+        (0, 1),
+        (1, 1),
+        (f, 4096),
+        (f + 1, 70_000),
+        (f + p, 999),
+        (f + 2 * p + 3, 65_536),
+    ] {
+        let doc = page(len, 4);
+        let mut src = Trickle { data: &doc, step };
+        let id = env
+            .store
+            .put(&admin(), &t, &c, tiff(), len as u64, &mut src)
+            .unwrap();
+        assert_eq!(
+            env.store.get_bytes(&admin(), &t, id).unwrap(),
+            doc,
+            "len {len}"
+        );
+        assert_eq!(env.store.head(&admin(), &t, id).unwrap().length, len as u64);
+    }
+    let stored = env.store.backend().list("").unwrap().len();
+    // Shorter and longer than declared, at and away from segment boundaries: refused, and
+    // nothing new is stored.
+    for (declared, actual) in [
+        (f as u64 + 1, f),
+        (f as u64, f + 1),
+        (10, 9),
+        (0, 1),
+        (f as u64 + p as u64, f + p - 1),
+    ] {
+        let doc = page(actual, 5);
+        let mut src = Trickle {
+            data: &doc,
+            step: 3000,
+        };
+        let r = env.store.put(&admin(), &t, &c, tiff(), declared, &mut src);
+        assert!(
+            matches!(r, Err(StoreError::Invalid(_))),
+            "{declared} vs {actual}: {r:?}"
+        );
+    }
+    // An absurd declared length is refused when the content ends, not a panic.
+    let mut src = Trickle {
+        data: b"tiny",
+        step: 4,
+    };
+    let r = env.store.put(&admin(), &t, &c, tiff(), u64::MAX, &mut src);
+    assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
+    assert_eq!(env.store.backend().list("").unwrap().len(), stored);
 }

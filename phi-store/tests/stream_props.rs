@@ -4,12 +4,12 @@
 
 use phi_store::keys::DataKey;
 use phi_store::stream::{
-    body_geometry, ciphertext_len, decrypt, decrypt_range, encrypt, BodyReader, BodyWriter,
-    FIRST_PLAINTEXT_SEGMENT, PLAINTEXT_SEGMENT, SEGMENT_SIZE,
+    body_geometry, ciphertext_len, decrypt, decrypt_range, encrypt, encrypt_in_place, BodyReader,
+    BodyWriter, FIRST_PLAINTEXT_SEGMENT, PLAINTEXT_SEGMENT, SEGMENT_SIZE,
 };
 use phi_store::StoreError;
 use proptest::prelude::*;
-use std::io::Read;
+use std::io::{Read, Write};
 
 fn key(b: u8) -> DataKey {
     DataKey::dangerous_from_bytes([b; 32])
@@ -59,7 +59,44 @@ fn round_trip_every_size_at_boundaries() {
             decrypt(&key(2), b"aad", &body),
             Err(StoreError::Integrity)
         ));
+        // The same plaintext encrypted in its own buffer.
+        let mut in_place = p.clone();
+        encrypt_in_place(&key(1), b"aad", &mut in_place).unwrap();
+        assert_eq!(
+            in_place.len() as u64,
+            ciphertext_len(len as u64),
+            "len {len}"
+        );
+        assert_ne!(in_place, body, "fresh salt and nonce prefix per body");
+        assert_eq!(decrypt(&key(1), b"aad", &in_place).unwrap(), p, "len {len}");
     }
+}
+
+/// Records the length of every write.
+struct WriteSizes(Vec<usize>, Vec<u8>);
+impl Write for WriteSizes {
+    fn write(&mut self, d: &[u8]) -> std::io::Result<usize> {
+        self.0.push(d.len());
+        self.1.extend_from_slice(d);
+        Ok(d.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_writer_hands_out_whole_segments_header_included() {
+    let len = FIRST_PLAINTEXT_SEGMENT + 2 * PLAINTEXT_SEGMENT + 5;
+    let p = data(len, 1);
+    let mut w = BodyWriter::new(&key(3), b"a", WriteSizes(Vec::new(), Vec::new())).unwrap();
+    for c in p.chunks(1000) {
+        w.update(c).unwrap();
+    }
+    let (sink, n) = w.finish().unwrap();
+    assert_eq!(sink.0, [SEGMENT_SIZE, SEGMENT_SIZE, SEGMENT_SIZE, 5 + 16]);
+    assert_eq!(n, sink.1.len() as u64);
+    assert_eq!(decrypt(&key(3), b"a", &sink.1).unwrap(), p);
 }
 
 #[test]
@@ -118,6 +155,69 @@ proptest! {
     }
 
     #[test]
+    fn in_place_and_expected_length_writers_round_trip(
+        len in prop_oneof![0usize..300, (FIRST_PLAINTEXT_SEGMENT - 40)..(FIRST_PLAINTEXT_SEGMENT + 40),
+                           (FIRST_PLAINTEXT_SEGMENT + 2 * PLAINTEXT_SEGMENT - 40)..(FIRST_PLAINTEXT_SEGMENT + 2 * PLAINTEXT_SEGMENT + 40)],
+        hint in prop_oneof![Just(None), (0u64..200_000).prop_map(Some)],
+        spare in 0usize..100,
+        aad in proptest::collection::vec(any::<u8>(), 0..40),
+    ) {
+        let p = data(len, 13);
+        let mut buf = Vec::with_capacity(len + spare);
+        buf.extend_from_slice(&p);
+        encrypt_in_place(&key(5), &aad, &mut buf).unwrap();
+        prop_assert_eq!(buf.len() as u64, ciphertext_len(len as u64));
+        prop_assert_eq!(decrypt(&key(5), &aad, &buf).unwrap(), p.clone());
+
+        let mut w = match hint {
+            None => BodyWriter::new(&key(5), &aad, Vec::new()).unwrap(),
+            Some(h) => BodyWriter::with_expected_len(&key(5), &aad, Vec::new(), h).unwrap(),
+        };
+        w.update(&p).unwrap();
+        let (body, n) = w.finish().unwrap();
+        prop_assert_eq!(n, body.len() as u64);
+        prop_assert_eq!(decrypt(&key(5), &aad, &body).unwrap(), p);
+    }
+
+    #[test]
+    fn writes_and_reads_from_a_source_mix_and_round_trip(
+        len in prop_oneof![0usize..300, (FIRST_PLAINTEXT_SEGMENT - 300)..(FIRST_PLAINTEXT_SEGMENT + 300),
+                           (FIRST_PLAINTEXT_SEGMENT + PLAINTEXT_SEGMENT - 300)..(FIRST_PLAINTEXT_SEGMENT + PLAINTEXT_SEGMENT + 300)],
+        cuts in proptest::collection::vec(any::<u32>(), 0..6),
+        hint in prop_oneof![Just(None), (0u64..200_000).prop_map(Some)],
+    ) {
+        let p = data(len, 21);
+        let mut at: Vec<usize> = cuts.iter().map(|c| *c as usize % (len + 1)).collect();
+        at.push(0);
+        at.push(len);
+        at.sort_unstable();
+        let mut w = match hint {
+            None => BodyWriter::new(&key(7), b"m", Vec::new()).unwrap(),
+            Some(h) => BodyWriter::with_expected_len(&key(7), b"m", Vec::new(), h).unwrap(),
+        };
+        // Alternate: slices copied in, then pieces read straight from a source.
+        for (k, win) in at.windows(2).enumerate() {
+            let piece = &p[win[0]..win[1]];
+            if k % 2 == 0 {
+                w.update(piece).unwrap();
+            } else {
+                let mut src = piece;
+                w.update_from(&mut src, piece.len() as u64).unwrap();
+            }
+        }
+        let (body, n) = w.finish().unwrap();
+        prop_assert_eq!(n, body.len() as u64);
+        prop_assert_eq!(decrypt(&key(7), b"m", &body).unwrap(), p.clone());
+        // A source that ends early is refused.
+        let mut w = BodyWriter::new(&key(7), b"m", Vec::new()).unwrap();
+        let mut src = &p[..];
+        prop_assert!(matches!(
+            w.update_from(&mut src, len as u64 + 1),
+            Err(StoreError::Invalid(_))
+        ));
+    }
+
+    #[test]
     fn ranges_equal_slices_of_the_plaintext(
         len in 0usize..(FIRST_PLAINTEXT_SEGMENT + 2 * PLAINTEXT_SEGMENT + 500),
         a in any::<u64>(), b in any::<u64>(),
@@ -139,6 +239,20 @@ proptest! {
         let i = pos % body.len();
         body[i] ^= 1 << bit;
         prop_assert!(decrypt(&key(8), b"", &body).is_err());
+    }
+}
+
+#[test]
+fn absurd_expected_lengths_are_only_a_hint() {
+    for hint in [u64::MAX, u64::MAX - 100, 1 << 40, 0] {
+        let mut w = BodyWriter::with_expected_len(&key(2), b"h", Vec::new(), hint).unwrap();
+        w.update(b"short").unwrap();
+        let body = w.finish().unwrap().0;
+        assert_eq!(decrypt(&key(2), b"h", &body).unwrap(), b"short");
+        // A source shorter than a huge declared length is refused, not a panic.
+        let mut w = BodyWriter::with_expected_len(&key(2), b"h", Vec::new(), hint).unwrap();
+        let r = w.update_from(&mut &b"short"[..], hint);
+        assert_eq!(r.is_ok(), hint == 0, "hint {hint}");
     }
 }
 

@@ -6,7 +6,9 @@
 #![allow(clippy::cast_possible_truncation, clippy::unwrap_used)] // test data and set-up
 
 use phi_store::keys::DataKey;
-use phi_store::stream::{decrypt, encrypt, BodyWriter, FIRST_PLAINTEXT_SEGMENT, PLAINTEXT_SEGMENT};
+use phi_store::stream::{
+    decrypt, encrypt, encrypt_in_place, BodyWriter, FIRST_PLAINTEXT_SEGMENT, PLAINTEXT_SEGMENT,
+};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -87,6 +89,14 @@ fn tink_decrypts_our_bodies() {
             tink("decrypt", &raw, aad, &streamed).as_deref(),
             Some(&p[..]),
             "streamed {len}"
+        );
+        // In place: the plaintext buffer becomes the body.
+        let mut in_place = p.clone();
+        encrypt_in_place(&DataKey::dangerous_from_bytes(raw), aad, &mut in_place).unwrap();
+        assert_eq!(
+            tink("decrypt", &raw, aad, &in_place).as_deref(),
+            Some(&p[..]),
+            "in place {len}"
         );
     }
     // Tink must reject our body under other associated data (binding is real).

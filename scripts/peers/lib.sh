@@ -14,6 +14,10 @@ apt_install() {
 }
 
 # pip_install SPEC...: installs Python packages for the interop tests (user site if not root).
+# A fresh Debian 12 has python3 without pip and marks its Python as externally managed
+# (PEP 668), so a plain `pip install` fails there: install pip from Debian first, and allow the
+# install (test-only tools on a CI machine).
 pip_install() {
-    python3 -m pip install -q "$@"
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q "$@"
 }

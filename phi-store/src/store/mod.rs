@@ -110,19 +110,32 @@ pub struct Store<B, K> {
     rng: SystemRandom,
 }
 
+/// `<tenant>/<id>.<ext>`, without the formatting machinery (this is on every put and get).
+fn blob_name(t: &Tenant, id: &ObjectId, ext: &str) -> String {
+    let t = t.as_str();
+    let hex = id.hex();
+    let id = std::str::from_utf8(&hex).unwrap_or_default();
+    let mut name = String::with_capacity(t.len() + 1 + id.len() + 1 + ext.len());
+    name.push_str(t);
+    name.push('/');
+    name.push_str(id);
+    name.push('.');
+    name.push_str(ext);
+    name
+}
 fn header_name(t: &Tenant, id: &ObjectId) -> String {
-    format!("{t}/{id}.h")
+    blob_name(t, id, "h")
 }
 fn object_name(t: &Tenant, id: &ObjectId) -> String {
-    format!("{t}/{id}.o")
+    blob_name(t, id, "o")
 }
 fn state_name(t: &Tenant, id: &ObjectId) -> String {
-    format!("{t}/{id}.r")
+    blob_name(t, id, "r")
 }
 
 /// Where a put's plaintext comes from.
 enum Source<'a> {
-    /// A whole slice: encrypted in one pass into the blob.
+    /// A whole slice.
     Slice(&'a [u8]),
     /// A reader of a declared length: streamed segment by segment.
     Reader(&'a mut dyn Read),
@@ -378,40 +391,28 @@ impl<B: Backend, K: KeyProvider> Store<B, K> {
             nonce: w.nonce,
             ciphertext: w.ciphertext,
         };
-        // One blob, header then body; nothing is visible before commit.
+        // Header, then the body one sealed segment per write; nothing is visible before
+        // commit.
         let mut out = self.backend.create(&object_name(tenant, &id))?;
+        out.write_all(&h.encode())?;
+        let mut bw = BodyWriter::with_random(&dek, &hash, &body_random, out, Some(length))?;
         match data {
-            Source::Slice(bytes) => {
-                let mut blob = h.encode();
-                stream::encrypt_into_with(&dek, &hash, &body_random, bytes, &mut blob)?;
-                out.write_all(&blob)?;
-            }
+            Source::Slice(bytes) => bw.update(bytes)?,
             Source::Reader(data) => {
-                out.write_all(&h.encode())?;
-                let mut bw = BodyWriter::new(&dek, &hash, out)?;
-                let cap = usize::try_from(length.min(stream::PLAINTEXT_SEGMENT as u64))
-                    .unwrap_or(stream::PLAINTEXT_SEGMENT);
-                let mut buf = vec![0u8; cap.max(1)];
-                let mut total = 0u64;
+                bw.update_from(data, length)?;
+                // One more byte would be more than was declared.
+                let mut probe = [0u8; 1];
                 loop {
-                    let n = match data.read(&mut buf) {
+                    match data.read(&mut probe) {
                         Ok(0) => break,
-                        Ok(n) => n,
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Ok(_) => return Err(StoreError::Invalid("content longer than declared")),
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                         Err(e) => return Err(e.into()),
-                    };
-                    total += n as u64;
-                    if total > length {
-                        return Err(StoreError::Invalid("content longer than declared"));
                     }
-                    bw.update(&buf[..n])?;
                 }
-                if total != length {
-                    return Err(StoreError::Invalid("content shorter than declared"));
-                }
-                out = bw.finish()?.0;
             }
         }
+        let out = bw.finish()?.0;
         out.commit()?;
         Ok(id)
     }
