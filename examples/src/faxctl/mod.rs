@@ -7,6 +7,7 @@ mod info;
 mod raw;
 mod receive;
 mod send;
+mod server;
 mod store;
 
 use clap::error::ErrorKind;
@@ -131,6 +132,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Audit(args) => audit::run(args),
         Command::Send(args) => send::run(&args),
         Command::Receive(args) => receive::run(&args),
+        Command::Submit(args) => server::submit(&args),
+        Command::Status(args) => server::status(&args),
+        Command::Inbox(args) => server::inbox(&args),
     }
 }
 
