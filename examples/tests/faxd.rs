@@ -227,7 +227,7 @@ fn document(dir: &Path) -> PathBuf {
         let mut data = vec![0u8; rb * rows as usize];
         for y in 0..rows as usize {
             for x in 0..rb {
-                if (y / 9 + x / 7 + seed) % 3 == 0 {
+                if (y / 9 + x / 7 + seed).is_multiple_of(3) {
                     data[y * rb + x] = 0xF0;
                 }
             }

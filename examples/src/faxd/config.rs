@@ -507,7 +507,7 @@ impl Config {
             ),
         ];
         for (name, v) in durations {
-            if !v.is_finite() || v < 0.0 || v > 1e9 {
+            if !v.is_finite() || !(0.0..=1e9).contains(&v) {
                 return bad(format!("{name}: a non-negative number"));
             }
         }

@@ -138,7 +138,7 @@ mod tests {
         let mut p = t30::Page::blank(1728, rows, t30::Resolution::Fine);
         for (i, b) in p.data.iter_mut().enumerate() {
             // Runs of black and white, different per seed.
-            if (i / 7 + usize::from(seed)) % 5 == 0 {
+            if (i / 7 + usize::from(seed)).is_multiple_of(5) {
                 *b = 0xF0;
             }
         }
@@ -149,7 +149,7 @@ mod tests {
         #[test]
         fn envelope_round_trips(seed in any::<u8>(), rows in 1u32..40, n in 1usize..3,
                                 number in "[0-9+]{1,20}", name in "[ -~]{0,30}") {
-            let pages: Vec<_> = (0..n).map(|i| page(seed.wrapping_add(i as u8), rows)).collect();
+            let pages: Vec<_> = (0..n).map(|i| page(seed.wrapping_add(u8::try_from(i).unwrap_or(0)), rows)).collect();
             let env = Envelope { remote_number: number, names: vec![name], patient: None };
             let blob = encode(&env, &pages).expect("encode");
             let (e2, p2) = decode(&blob).expect("decode");

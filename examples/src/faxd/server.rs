@@ -421,7 +421,7 @@ impl Server {
             for d in out.iter() {
                 if unpaced {
                     self.sent_since_breather += 1;
-                    if self.sent_since_breather % BURST == 0 {
+                    if self.sent_since_breather.is_multiple_of(BURST) {
                         std::thread::sleep(BREATHER);
                     }
                 }
