@@ -19,8 +19,8 @@ use std::sync::Arc;
 /// creates a data directory with safe defaults.
 ///
 /// Files under DIR: faxd.toml (0600), secrets/passphrase (0600), secrets/store.keys,
-/// store/, audit/ (audit/keys/root.pub for auditors), queue/<job>.json,
-/// inbox/<name>/<object>.json, receipts/<job>.json, run/status.json (rewritten about once
+/// store/, audit/ (audit/keys/root.pub for auditors), queue/JOB.json,
+/// inbox/NAME/OBJECT.json, receipts/JOB.json, run/status.json (rewritten about once
 /// a second), run/faxd.lock.
 ///
 /// Logs go to standard error; level from FAXD_LOG (error, warn, info, debug, trace) or the
