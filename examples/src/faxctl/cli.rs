@@ -17,6 +17,16 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Queue a fax for faxd to send (durably, encrypted); prints only the job id.
+    ///
+    /// Refuses a number that is not in the recipient directory, an unverified one unless
+    /// --allow-unverified --reason (audited), and more pages than the destination class
+    /// allows (exit 3).
+    Submit(super::server::SubmitArgs),
+    /// faxd's queue, calls and counters (from DIR/queue and DIR/run/status.json).
+    Status(super::server::StatusArgs),
+    /// List or read an inbox of received faxes (access by role; every decision audited).
+    Inbox(super::server::InboxArgs),
     /// Show how every page is stored: coding, options, fill order, size, resolution and
     /// damaged rows (decoded, and the file's BadFaxLines tags). Prints no pixel data and no
     /// identity tags (Artist, HostComputer, ImageDescription, DocumentName, ...).
@@ -70,16 +80,6 @@ pub(crate) enum Command {
     /// Prints one line per call (or a JSON object with --json); exits 0 only when every
     /// call completed, 4 otherwise.
     Receive(ReceiveArgs),
-    /// Queue a fax for faxd to send (durably, encrypted); prints only the job id.
-    ///
-    /// Refuses a number that is not in the recipient directory, an unverified one unless
-    /// --allow-unverified --reason (audited), and more pages than the destination class
-    /// allows (exit 3).
-    Submit(super::server::SubmitArgs),
-    /// faxd's queue, calls and counters (from DIR/queue and DIR/run/status.json).
-    Status(super::server::StatusArgs),
-    /// List or read an inbox of received faxes (access by role; every decision audited).
-    Inbox(super::server::InboxArgs),
 }
 
 /// `on` or `off`.

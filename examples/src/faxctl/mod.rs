@@ -124,6 +124,9 @@ fn clap_line(e: &clap::Error) -> String {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        Command::Submit(args) => server::submit(&args),
+        Command::Status(args) => server::status(&args),
+        Command::Inbox(args) => server::inbox(&args),
         Command::Info { file, json } => info::run(&file, json),
         Command::Convert(args) => files::convert(&args),
         Command::DecodeRaw(args) => raw::decode(&args),
@@ -132,9 +135,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Audit(args) => audit::run(args),
         Command::Send(args) => send::run(&args),
         Command::Receive(args) => receive::run(&args),
-        Command::Submit(args) => server::submit(&args),
-        Command::Status(args) => server::status(&args),
-        Command::Inbox(args) => server::inbox(&args),
     }
 }
 
