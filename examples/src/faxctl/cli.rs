@@ -57,7 +57,7 @@ pub(crate) enum Command {
     /// sweep. The passphrase comes from FAXKIT_PASSPHRASE or --passphrase-file.
     Store(super::store::StoreArgs),
     /// The tamper-evident audit log (phi-audit): init, example-event, append, verify, prove,
-    /// check-proof, forward, export. See `faxctl audit --help`.
+    /// check-proof, verify-receipt, forward, export. See `faxctl audit --help`.
     Audit(super::audit::AuditArgs),
     /// Send a fax over T.38 (UDPTL over UDP) as the calling party, in real time.
     ///
