@@ -194,8 +194,7 @@ fn record_bytes(log: &Log, seq: u64) -> Result<Vec<u8>, LogError> {
     // Names sort in log order; the record is in the last segment starting at or before it.
     let name = names
         .iter()
-        .filter(|n| parse_file_name(n).is_some_and(|(_, first)| first <= seq))
-        .next_back()
+        .rfind(|n| parse_file_name(n).is_some_and(|(_, first)| first <= seq))
         .ok_or_else(|| missing("no segment holds the delivery-status record"))?;
     let data = storage
         .read(&format!("{}/{name}", phi_audit::scan::SEGMENTS))

@@ -134,7 +134,8 @@ fn mismatch(r: &Receipt, root: &VerifierKey) -> &'static str {
 fn every_edited_field_is_a_mismatch() {
     let mut f = Fixture::new();
     let r = issue(&mut f.log, &delivery()).expect("issue");
-    let edits: Vec<(&str, Box<dyn Fn(&mut Receipt)>)> = vec![
+    type Edit = Box<dyn Fn(&mut Receipt)>;
+    let edits: Vec<(&str, Edit)> = vec![
         ("version", Box::new(|r| r.version = 2)),
         ("job", Box::new(|r| r.job = "job-0043".into())),
         (
