@@ -2,6 +2,7 @@
 
 mod audit;
 mod cli;
+mod cover;
 mod files;
 mod info;
 mod raw;
@@ -135,6 +136,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Audit(args) => audit::run(args),
         Command::Send(args) => send::run(&args),
         Command::Receive(args) => receive::run(&args),
+        Command::Cover(args) => cover::run(&args),
     }
 }
 
