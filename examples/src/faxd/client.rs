@@ -139,6 +139,9 @@ pub fn submit(data: &DataDir, req: &SubmitRequest) -> Result<String> {
             sheet.to = r.name.clone();
         }
         sheet.pages = u32::try_from(req.pages.len()).unwrap_or(u32::MAX);
+        if sheet.date.is_empty() {
+            sheet.date = super::data::utc_minute(now_ms());
+        }
         let first = req
             .pages
             .first()
