@@ -769,3 +769,190 @@ fn garbage_datagrams_are_counted_and_ignored_and_open_configs_are_refused() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// One simulated calling terminal (our own `Terminal` through faxd's `Call`) on its own
+/// socket: sends one page, with subaddress `sub` if given. Returns the T.30 outcome.
+fn call_faxd(port: u16, sub: Option<&str>, page: t30::Page) -> Option<t30::Outcome> {
+    use faxkit_examples::faxd::call::{session_config, Call, Pages};
+    let cfg = faxkit_examples::faxd::config::Config::parse(
+        "pacing = \"unpaced\"\n[[line]]\nnumber = \"1\"\nlisten = \"127.0.0.1:0\"\n",
+    )
+    .expect("config");
+    let sock = UdpSocket::bind("127.0.0.1:0").expect("socket");
+    let peer: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    sock.connect(peer).expect("connect");
+    let mut s = t30::Config::sender(true, Box::new(t30::MemorySource::new(vec![page])));
+    s = session_config(&cfg, s);
+    s.subaddress = sub.map(|x| t30::Identity::new(x).expect("sub"));
+    s.identity = t30::Identity::new(NUMBER_VERIFIED).expect("tsi");
+    let mut call = Call::new(
+        &cfg,
+        "t".into(),
+        peer,
+        0,
+        s,
+        Pages::default(),
+        Instant::now(),
+    )
+    .expect("call");
+    let mut out = Vec::new();
+    let mut buf = [0u8; 2048];
+    let start = Instant::now();
+    while !call.is_done() && start.elapsed() < Duration::from_secs(180) {
+        out.clear();
+        call.drive(Instant::now(), &mut out);
+        for (i, d) in out.iter().enumerate() {
+            if i % 8 == 7 {
+                std::thread::sleep(Duration::from_micros(300));
+            }
+            let _ = sock.send(d);
+        }
+        let wait = call
+            .deadline()
+            .map_or(Duration::from_millis(20), |d| {
+                d.saturating_duration_since(Instant::now())
+            })
+            .clamp(Duration::from_millis(1), Duration::from_millis(50));
+        sock.set_read_timeout(Some(wait)).expect("timeout");
+        if let Ok(n) = sock.recv(&mut buf) {
+            call.receive(&buf[..n], Instant::now());
+        }
+    }
+    call.outcome().cloned()
+}
+
+fn proc_stats(pid: u32) -> (f64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime is field 14, stime 15.
+    let rest = stat.rsplit_once(')').map_or("", |x| x.1);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11).and_then(|x| x.parse().ok()).unwrap_or(0)
+        + f.get(12).and_then(|x| x.parse().ok()).unwrap_or(0);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let hwm_kb = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|x| x.parse().ok())
+        .unwrap_or(0);
+    // USER_HZ is 100 on Linux.
+    #[allow(clippy::cast_precision_loss)]
+    let cpu = ticks as f64 / 100.0;
+    (cpu, hwm_kb)
+}
+
+#[test]
+fn fifty_concurrent_inbound_calls_are_routed_by_subaddress_and_all_complete() {
+    const CALLS: usize = 50;
+    let root = temp("load");
+    let a = Site::new(
+        &root,
+        "a",
+        &Options {
+            line: LINE_A,
+            recipients: vec![],
+            retention_minutes: 30.0,
+            attempts: 3,
+        },
+    );
+    // A second inbox on the same line, for subaddress 22, in its own tenant and role.
+    let cfg_path = a.dir.join("faxd.toml");
+    let mut cfg = std::fs::read_to_string(&cfg_path).expect("config");
+    cfg = cfg.replace(
+        "pacing = \"unpaced\"",
+        "pacing = \"unpaced\"\nmax_calls = 64",
+    );
+    cfg.push_str(&format!(
+        "[[inbox]]\nname = \"lab\"\nline = \"{LINE_A}\"\nsubaddress = \"22\"\nroles = [\"labtech\"]\ntenant = \"lab\"\n"
+    ));
+    std::fs::write(&cfg_path, cfg).expect("config");
+    let fa = a.start("info");
+    let pid = fa.child.id();
+    let (cpu0, _) = proc_stats(pid);
+    let mut page = t30::Page::blank(1728, 200, t30::Resolution::Fine);
+    for (i, b) in page.data.iter_mut().enumerate() {
+        if (i / 11).is_multiple_of(4) {
+            *b = 0x3C;
+        }
+    }
+    let start = Instant::now();
+    let outcomes: Vec<Option<t30::Outcome>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..CALLS)
+            .map(|i| {
+                let page = page.clone();
+                let port = a.port;
+                s.spawn(move || call_faxd(port, (i % 2 == 1).then_some("22"), page))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let wall = start.elapsed();
+    let ok = outcomes
+        .iter()
+        .filter(|o| {
+            o.as_ref()
+                .is_some_and(|o| o.completion == t30::Completion::Ok && o.pages_sent == 1)
+        })
+        .count();
+    assert_eq!(ok, CALLS, "every simulated terminal completed");
+    wait_for(
+        Duration::from_secs(30),
+        || {
+            a.status()
+                .is_some_and(|s| s["counters"]["calls_in_ok"].as_u64() == Some(CALLS as u64))
+        },
+        "faxd counted every call",
+    );
+    let st = a.status().expect("status");
+    assert_eq!(st["counters"]["calls_in_failed"], 0, "{st}");
+    let (cpu1, hwm_kb) = proc_stats(pid);
+    #[allow(clippy::cast_precision_loss)]
+    let per_call = (cpu1 - cpu0) / CALLS as f64;
+    println!(
+        "load: {CALLS} concurrent inbound calls in {:.2} s wall; faxd CPU {:.3} s/call ({:.2} s total); peak RSS {} KiB ({} KiB per call)",
+        wall.as_secs_f64(),
+        per_call,
+        cpu1 - cpu0,
+        hwm_kb,
+        hwm_kb / CALLS as u64
+    );
+    // Routing: odd calls gave SUB 22 and went to the lab inbox, the rest to main.
+    let list = |inbox: &str, role: &str| {
+        faxctl(&[
+            "inbox",
+            "list",
+            "--data",
+            a.data(),
+            "--inbox",
+            inbox,
+            "--principal",
+            "p",
+            "--role",
+            role,
+        ])
+    };
+    let (code, main, err) = list("main", "clinician");
+    assert_eq!(code, 0, "{err}");
+    let (code, lab, err) = list("lab", "labtech");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        (main.lines().count(), lab.lines().count()),
+        (CALLS / 2, CALLS / 2)
+    );
+    assert!(
+        main.lines()
+            .chain(lab.lines())
+            .all(|l| l.contains(" 1 pages complete")),
+        "{main}{lab}"
+    );
+    let (code, _, _) = list("lab", "clinician");
+    assert_eq!(code, 2, "tenants and inboxes are isolated by role");
+    let (code, log) = fa.stop();
+    assert_eq!(code, 0, "{log}");
+    assert_no_phi("faxd", &log);
+    a.audit_verify();
+    let _ = std::fs::remove_dir_all(&root);
+}
