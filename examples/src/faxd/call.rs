@@ -78,6 +78,8 @@ pub struct Call {
     pub started: Instant,
     /// Counted datagrams.
     pub traffic: Traffic,
+    /// Pages sent (confirmed) or received so far.
+    pub progress: u32,
     term: Terminal,
     tx: Sender,
     rx: Receiver,
@@ -136,6 +138,7 @@ impl Call {
             job: None,
             started: now,
             traffic: Traffic::default(),
+            progress: 0,
             term,
             tx,
             rx,
@@ -173,8 +176,12 @@ impl Call {
                 self.traffic.datagrams_out += 1;
             }
         }
-        // Events are read from the outcome and the page sink; drain them so none pile up.
-        while self.term.poll_event().is_some() {}
+        // Page progress is all the loop needs from the events; drain them so none pile up.
+        while let Some(e) = self.term.poll_event() {
+            if let t30::Event::PageSent { number } | t30::Event::PageReceived { number, .. } = e {
+                self.progress = number;
+            }
+        }
     }
 
     /// The earliest moment the call needs [`Call::drive`] again without new input.
@@ -204,8 +211,7 @@ impl Call {
     pub fn page_count(&self) -> u32 {
         self.term
             .outcome()
-            .map(|o| o.pages_sent.max(o.pages_received))
-            .unwrap_or_else(|| u32::try_from(self.pages.count()).unwrap_or(u32::MAX))
+            .map_or(self.progress, |o| o.pages_sent.max(o.pages_received))
     }
 }
 
