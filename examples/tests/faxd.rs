@@ -886,7 +886,7 @@ fn fifty_concurrent_inbound_calls_are_routed_by_subaddress_and_all_complete() {
     std::fs::write(&cfg_path, cfg).expect("config");
     let fa = a.start("info");
     let pid = fa.child.id();
-    let (cpu0, _) = proc_stats(pid);
+    let (cpu0, hwm0_kb) = proc_stats(pid);
     let mut page = t30::Page::blank(1728, 200, t30::Resolution::Fine);
     for (i, b) in page.data.iter_mut().enumerate() {
         if (i / 11).is_multiple_of(4) {
@@ -930,12 +930,14 @@ fn fifty_concurrent_inbound_calls_are_routed_by_subaddress_and_all_complete() {
     #[allow(clippy::cast_precision_loss)]
     let per_call = (cpu1 - cpu0) / CALLS as f64;
     println!(
-        "load: {CALLS} concurrent inbound calls in {:.2} s wall; faxd CPU {:.3} s/call ({:.2} s total); peak RSS {} KiB ({} KiB per call)",
+        "load: {CALLS} concurrent inbound calls in {:.2} s wall; faxd CPU {:.3} s/call ({:.2} s total); \
+         peak RSS {} KiB, {} KiB before the calls, ({} KiB per call above that)",
         wall.as_secs_f64(),
         per_call,
         cpu1 - cpu0,
         hwm_kb,
-        hwm_kb / CALLS as u64
+        hwm0_kb,
+        hwm_kb.saturating_sub(hwm0_kb) / CALLS as u64
     );
     // Routing: odd calls gave SUB 22 and went to the lab inbox, the rest to main.
     let list = |inbox: &str, role: &str| {

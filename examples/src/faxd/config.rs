@@ -305,6 +305,14 @@ pub struct Limits {
     /// Most pages per destination class, e.g. `{ pharmacy = 5, payer = 40 }`.
     #[serde(default)]
     pub by_class: BTreeMap<String, u32>,
+    /// Most pages one inbound call may deliver (default 200): received pages are held in
+    /// memory until the call ends, so a caller that never stops is cut off here.
+    #[serde(default = "default_inbound_pages")]
+    pub max_inbound_pages: u32,
+}
+
+fn default_inbound_pages() -> u32 {
+    200
 }
 
 fn default_max_pages() -> u32 {
@@ -316,6 +324,7 @@ impl Default for Limits {
         Limits {
             default_max_pages: default_max_pages(),
             by_class: BTreeMap::new(),
+            max_inbound_pages: default_inbound_pages(),
         }
     }
 }

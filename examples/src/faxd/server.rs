@@ -412,9 +412,15 @@ impl Server {
 
     fn drive_calls(&mut self, now: Instant, out: &mut Vec<Vec<u8>>) {
         let unpaced = self.cfg.pacing == PacingMode::Unpaced;
+        let max_pages = self.cfg.limits.max_inbound_pages;
         for c in self.calls.values_mut() {
             out.clear();
             c.drive(now, out);
+            if c.job.is_none() && c.progress > max_pages && !c.is_done() {
+                tracing::warn!(call = %c.id, pages = c.progress, "inbound page limit reached: call aborted");
+                c.abort(now);
+                c.drive(now, out);
+            }
             let Some(sock) = self.sockets.get(c.line) else {
                 continue;
             };
@@ -600,9 +606,14 @@ impl Server {
         };
         let oid = phi_store::ObjectId::parse(&job.object)
             .map_err(|e| FaxdError::store("job object id", &e))?;
-        let blob = self
-            .store
-            .get_bytes(&fstore::gateway()?, &fstore::tenant(&job.tenant)?, oid);
+        let tenant = fstore::tenant(&job.tenant)?;
+        let mut blob = self.store.get_bytes(&fstore::gateway()?, &tenant, oid);
+        if matches!(blob, Err(phi_store::StoreError::UnknownKey)) {
+            // A key created by another process since we opened the key file (faxd creates
+            // every key it expects at start-up; this covers one made by hand): reload, retry.
+            self.store = fstore::open(&self.cfg, &self.data, self.hook.clone())?;
+            blob = self.store.get_bytes(&fstore::gateway()?, &tenant, oid);
+        }
         self.flush_store_events()?;
         let (env, pages) = match blob
             .map_err(|e| FaxdError::store("get", &e))
