@@ -31,8 +31,13 @@ fn faxd_bin() -> Command {
 }
 
 fn faxctl(args: &[&str]) -> (i32, String, String) {
+    faxctl_env(args, &[])
+}
+
+fn faxctl_env(args: &[&str], env: &[(String, String)]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_faxctl"))
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
         .expect("run faxctl");
     (
@@ -60,13 +65,19 @@ fn temp(name: &str) -> PathBuf {
 struct Site {
     dir: PathBuf,
     port: u16,
+    env: Vec<(String, String)>,
 }
 
+#[derive(Default)]
 struct Options {
     line: &'static str,
     recipients: Vec<(String, u16, bool)>,
     retention_minutes: f64,
     attempts: u32,
+    /// Extra configuration (tables) appended at the end.
+    extra: String,
+    /// Environment of faxd and faxctl.
+    env: Vec<(String, String)>,
 }
 
 impl Site {
@@ -100,10 +111,15 @@ impl Site {
                  verified = {verified}\nclass = \"clinic\"\n"
             ));
         }
+        cfg.push_str(&o.extra);
         let path = dir.join("faxd.toml");
         std::fs::write(&path, cfg).expect("config");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-        Site { dir, port }
+        Site {
+            dir,
+            port,
+            env: o.env.clone(),
+        }
     }
 
     fn data(&self) -> &str {
@@ -120,6 +136,7 @@ impl Site {
             .arg("--config")
             .arg(self.dir.join("faxd.toml"))
             .env("FAXD_LOG", level)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::from(out))
             .stderr(Stdio::from(err))
             .spawn()
@@ -264,7 +281,7 @@ fn submit(site: &Site, to: &str, doc: &Path, extra: &[&str]) -> (i32, String, St
         doc.to_str().expect("path"),
     ];
     args.extend_from_slice(extra);
-    faxctl(&args)
+    faxctl_env(&args, &site.env)
 }
 
 const COVER: &[&str] = &[
@@ -317,6 +334,7 @@ fn a_submitted_fax_is_delivered_stored_audited_and_readable_only_by_its_role() {
             recipients: vec![],
             retention_minutes: 30.0,
             attempts: 3,
+            ..Options::default()
         },
     );
     let a = Site::new(
@@ -327,6 +345,7 @@ fn a_submitted_fax_is_delivered_stored_audited_and_readable_only_by_its_role() {
             recipients: vec![(NUMBER_VERIFIED.into(), b.port, true)],
             retention_minutes: 30.0,
             attempts: 3,
+            ..Options::default()
         },
     );
     let fb = b.start("trace");
@@ -542,6 +561,7 @@ fn unknown_and_unverified_numbers_and_page_limits_are_refused() {
             ],
             retention_minutes: 30.0,
             attempts: 3,
+            ..Options::default()
         },
     );
     let doc = document(&root);
@@ -592,6 +612,7 @@ fn outbound_content_is_shredded_after_its_retention_and_the_audit_log_still_veri
             recipients: vec![],
             retention_minutes: 30.0,
             attempts: 3,
+            ..Options::default()
         },
     );
     let a = Site::new(
@@ -602,6 +623,7 @@ fn outbound_content_is_shredded_after_its_retention_and_the_audit_log_still_veri
             recipients: vec![(NUMBER_VERIFIED.into(), b.port, true)],
             retention_minutes: 0.02,
             attempts: 3,
+            ..Options::default()
         },
     );
     let fb = b.start("info");
@@ -647,6 +669,7 @@ fn sigkill_mid_call_loses_no_job_and_no_audit_event() {
             recipients: vec![(NUMBER_VERIFIED.into(), port, true)],
             retention_minutes: 30.0,
             attempts: 3,
+            ..Options::default()
         },
     );
     let fa = a.start("info");
@@ -701,6 +724,7 @@ fn garbage_datagrams_are_counted_and_ignored_and_open_configs_are_refused() {
             recipients: vec![],
             retention_minutes: 30.0,
             attempts: 3,
+            ..Options::default()
         },
     );
     let fa = a.start("info");
@@ -871,6 +895,7 @@ fn fifty_concurrent_inbound_calls_are_routed_by_subaddress_and_all_complete() {
             recipients: vec![],
             retention_minutes: 30.0,
             attempts: 3,
+            ..Options::default()
         },
     );
     // A second inbox on the same line, for subaddress 22, in its own tenant and role.
@@ -988,6 +1013,7 @@ fn a_call_that_fails_mid_way_is_audited_and_never_listed_as_complete() {
             recipients: vec![],
             retention_minutes: 30.0,
             attempts: 3,
+            ..Options::default()
         },
     );
     let fa = a.start("info");
@@ -1045,5 +1071,156 @@ fn a_call_that_fails_mid_way_is_audited_and_never_listed_as_complete() {
         .expect("fax_receive event");
     assert!(receive.contains("minor_failure"), "{receive}");
     assert!(!receive.contains("\"t30_result\":\"Ok\""), "{receive}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// `moto_server` (PyPI `moto[server]`) on a free port with bucket `faxkit`, or `None` (with a
+/// note) when it is not installed, unless `FAXKIT_REQUIRE_PEERS=1`.
+#[cfg(feature = "s3")]
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+#[cfg(feature = "s3")]
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(feature = "s3")]
+fn http(port: u16, req: &str) -> String {
+    use std::io::Write as _;
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = s.write_all(req.as_bytes());
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+#[cfg(feature = "s3")]
+fn start_moto(dir: &Path) -> Option<Moto> {
+    let quiet = |mut c: Command| {
+        c.stdout(Stdio::null()).stderr(Stdio::null());
+        c
+    };
+    let mut probe = Command::new("moto_server");
+    probe.arg("--help");
+    let mut cmd = if quiet(probe).status().is_ok_and(|s| s.success()) {
+        Command::new("moto_server")
+    } else {
+        let mut probe = Command::new("python3");
+        probe.args(["-m", "moto.server", "--help"]);
+        if quiet(probe).status().is_ok_and(|s| s.success()) {
+            let mut c = Command::new("python3");
+            c.args(["-m", "moto.server"]);
+            c
+        } else {
+            assert!(
+                std::env::var("FAXKIT_REQUIRE_PEERS").as_deref() != Ok("1"),
+                "moto_server is required (FAXKIT_REQUIRE_PEERS=1): pip install 'moto[server]'"
+            );
+            eprintln!("note: skipping the faxd S3 test: moto_server not installed");
+            return None;
+        }
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let child = cmd
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server");
+    let moto = Moto { child, port };
+    wait_for(
+        Duration::from_secs(30),
+        || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        "moto_server",
+    );
+    let r = http(port, &format!(
+        "PUT /faxkit HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    ));
+    assert!(
+        r.starts_with("HTTP/1.1 200") || r.starts_with("HTTP/1.0 200"),
+        "bucket: {r}"
+    );
+    Some(moto)
+}
+
+#[cfg(feature = "s3")]
+#[test]
+fn with_s3_storage_the_document_lives_in_the_bucket_and_is_delivered() {
+    let root = temp("s3");
+    let Some(moto) = start_moto(&root) else {
+        return;
+    };
+    let b = Site::new(
+        &root,
+        "b",
+        &Options {
+            line: LINE_B,
+            recipients: vec![],
+            retention_minutes: 30.0,
+            attempts: 3,
+            ..Options::default()
+        },
+    );
+    let env = vec![
+        ("AWS_ACCESS_KEY_ID".to_string(), "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY".to_string(), "testing".to_string()),
+    ];
+    let a = Site::new(
+        &root,
+        "a",
+        &Options {
+            line: LINE_A,
+            recipients: vec![(NUMBER_VERIFIED.into(), b.port, true)],
+            retention_minutes: 30.0,
+            attempts: 3,
+            extra: format!(
+                "[storage]\nbackend = \"s3\"\nendpoint = \"http://127.0.0.1:{}\"\nbucket = \"faxkit\"\n\
+                 region = \"us-east-1\"\nallow_http = true\n",
+                moto.port
+            ),
+            env,
+        },
+    );
+    let fb = b.start("info");
+    let fa = a.start("info");
+    let (code, out, err) = submit(&a, NUMBER_VERIFIED, &document(&root), COVER);
+    assert_eq!(code, 0, "submit: {err}");
+    let job = out.trim().to_string();
+    wait_for(
+        Duration::from_secs(120),
+        || a.job(&job)["state"] == "done",
+        "delivery",
+    );
+    let (ca, la) = fa.stop();
+    let (cb, _) = fb.stop();
+    assert_eq!((ca, cb), (0, 0), "{la}");
+    // The document object is in the bucket (tenant outbound), not under the data directory.
+    let object = a.job(&job)["object"].as_str().expect("object").to_string();
+    let listing = http(
+        moto.port,
+        &format!(
+            "GET /faxkit?list-type=2 HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            moto.port
+        ),
+    );
+    assert!(listing.contains(&format!("outbound/{object}")), "{listing}");
+    assert!(
+        walk(&a.dir.join("store")).is_empty(),
+        "nothing stored locally"
+    );
+    a.audit_verify();
     let _ = std::fs::remove_dir_all(&root);
 }
