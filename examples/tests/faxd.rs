@@ -688,6 +688,33 @@ fn sigkill_mid_call_loses_no_job_and_no_audit_event() {
         sink.recv(&mut buf).is_ok(),
         "the call is under way (datagrams arrive)"
     );
+    // faxctl status shows the job active and its call.
+    wait_for(
+        Duration::from_secs(5),
+        || {
+            a.status()
+                .is_some_and(|s| s["calls"].as_array().is_some_and(|c| c.len() == 1))
+        },
+        "the call in the status file",
+    );
+    let (code, out, err) = faxctl(&["status", "--data", a.data(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let st: serde_json::Value = serde_json::from_str(&out).expect("status json");
+    assert_eq!(st["queue"]["active"], 1, "{st}");
+    assert_eq!(st["queue"]["jobs"][0]["id"], job.as_str());
+    assert_eq!(st["faxd"]["calls"][0]["direction"], "out", "{st}");
+    assert_eq!(st["faxd"]["calls"][0]["job"], job.as_str(), "{st}");
+    let (code, text, _) = faxctl(&["status", "--data", a.data()]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("queue: 0 pending, 1 active, 0 done, 0 failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("calls: 1 active") && text.contains(&format!("{job} active attempts 1/3")),
+        "{text}"
+    );
+    assert_no_phi("faxctl status", &text);
     let _ = fa.kill();
     assert_eq!(a.job(&job)["state"], "active", "killed mid-call");
     a.audit_verify();
