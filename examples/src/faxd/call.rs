@@ -125,8 +125,34 @@ impl Call {
             tc.pacing = Pacing::Unpaced;
         }
         let term = Terminal::new(session, tc, now).map_err(|e| CallError::Setup(e.to_string()))?;
-        let packing = Packing::for_version(cfg.t38.version);
-        let mut scfg = SenderConfig::new(recovery(cfg.t38.error_recovery), MAX_DATAGRAM);
+        let mut c = Call::with_terminal(
+            id,
+            peer,
+            line,
+            term,
+            recovery(cfg.t38.error_recovery),
+            cfg.t38.version,
+        )?;
+        c.pages = pages;
+        c.started = now;
+        Ok(c)
+    }
+
+    /// A call around a terminal built by the caller (`faxctl send` / `receive`), with UDPTL
+    /// `recovery` and the IFP packing of T.38 `version`.
+    ///
+    /// # Errors
+    /// [`CallError::Setup`] if UDPTL refuses the configuration.
+    pub fn with_terminal(
+        id: String,
+        peer: SocketAddr,
+        line: usize,
+        term: Terminal,
+        recovery: ErrorRecovery,
+        version: u8,
+    ) -> Result<Call, CallError> {
+        let packing = Packing::for_version(version);
+        let mut scfg = SenderConfig::new(recovery, MAX_DATAGRAM);
         scfg.packing = packing;
         let tx = Sender::new(scfg).map_err(|e| CallError::Setup(e.to_string()))?;
         let rx = Receiver::new(ReceiverConfig::new(packing));
@@ -134,15 +160,25 @@ impl Call {
             id,
             peer,
             line,
-            pages,
+            pages: Pages::default(),
             job: None,
-            started: now,
+            started: Instant::now(),
             traffic: Traffic::default(),
             progress: 0,
             term,
             tx,
             rx,
         })
+    }
+
+    /// The terminal (its counters and outcome).
+    pub fn terminal(&self) -> &Terminal {
+        &self.term
+    }
+
+    /// The UDPTL receiver (its counters: duplicates, recovered, lost).
+    pub fn udptl(&self) -> &Receiver {
+        &self.rx
     }
 
     /// Feeds one datagram from the peer. A malformed one is counted by the UDPTL receiver
