@@ -1,10 +1,10 @@
 //! `faxctl send`: the calling party of a T.38 fax over UDP, in real time; and the call loop
 //! `faxctl receive` shares.
 //!
-//! The loop is the thin IO shell around the sans-IO pieces: a [`Terminal`] (T.38 terminal
-//! driving a t30 session), a UDPTL [`Sender`] and [`Receiver`], one UDP socket, and the wall
-//! clock. It sleeps in `recv` until the next datagram or the earliest deadline of the
-//! terminal and the UDPTL receiver.
+//! The loop is the thin IO shell around faxd's sans-IO [`Call`] (a [`Terminal`], the T.38
+//! terminal driving a t30 session, with its UDPTL sender and [`Receiver`]), one UDP socket,
+//! and the wall clock. It sleeps in `recv` until the next datagram or the call's earliest
+//! deadline.
 
 use super::cli::{EcArg, OnOff, SendArgs};
 use super::files::Input;
