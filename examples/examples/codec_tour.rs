@@ -43,9 +43,9 @@ fn page() -> Image {
                 && x > 150
                 && x < 1550
                 && (x / 9 + y / 48) % 7 != 0;
-            let glyph = text && (x % 9 < 2 || line % 11 < 2 || (x + line) % 13 == 0);
+            let glyph = text && (x % 9 < 2 || line % 11 < 2 || (x + line).is_multiple_of(13));
             let rule = (y == 1800 || y == 1801) && x > 150 && x < 1550;
-            let dither = y > 1850 && y < 2050 && x > 900 && x < 1500 && next() % 3 == 0;
+            let dither = y > 1850 && y < 2050 && x > 900 && x < 1500 && next().is_multiple_of(3);
             if border || glyph || rule || dither {
                 set(&mut data, x, y);
             }

@@ -227,12 +227,12 @@ fn text_page(n: u32) -> t30::Page {
         if (line + n) % 9 == 8 {
             continue;
         }
-        let width = if next() % 5 == 0 { 500 } else { 1400 };
+        let width = if next().is_multiple_of(5) { 500 } else { 1400 };
         let top = 150 + line * 40;
         let mut x = 160u32;
         while x < 160 + width {
             let glyph = 8 + (next() % 10) as u32;
-            let gap = if next() % 6 == 0 { 18 } else { 3 };
+            let gap = if next().is_multiple_of(6) { 18 } else { 3 };
             let shape = next();
             for dy in 0..24u32 {
                 for dx in 0..glyph {

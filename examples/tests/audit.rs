@@ -423,7 +423,7 @@ fn sigkill_under_load_never_loses_an_acknowledged_event() {
         // Kill points: a quarter of the rounds after a random delay from the start (often
         // during recovery or segment creation), the rest after a random number of acks
         // plus a random delay (mid-batch, mid-write, mid-sync).
-        if rng.next() % 4 == 0 {
+        if rng.next().is_multiple_of(4) {
             std::thread::sleep(Duration::from_micros(rng.next() % 40_000));
         } else {
             let want = rng.next() % 60;

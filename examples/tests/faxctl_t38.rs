@@ -32,7 +32,7 @@ fn image() -> Image {
     let mut data = vec![0u8; rb * rows as usize];
     for y in 0..rows as usize {
         for x in 0..rb {
-            if (y / 9 + x / 7) % 3 == 0 {
+            if (y / 9 + x / 7).is_multiple_of(3) {
                 data[y * rb + x] = 0xF0 ^ u8::try_from(x % 16).unwrap_or(0);
             }
         }

@@ -2,11 +2,13 @@
 
 mod audit;
 mod cli;
+mod cover;
 mod files;
 mod info;
 mod raw;
 mod receive;
 mod send;
+mod server;
 mod store;
 
 use clap::error::ErrorKind;
@@ -123,6 +125,9 @@ fn clap_line(e: &clap::Error) -> String {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        Command::Submit(args) => server::submit(&args),
+        Command::Status(args) => server::status(&args),
+        Command::Inbox(args) => server::inbox(&args),
         Command::Info { file, json } => info::run(&file, json),
         Command::Convert(args) => files::convert(&args),
         Command::DecodeRaw(args) => raw::decode(&args),
@@ -131,6 +136,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Audit(args) => audit::run(args),
         Command::Send(args) => send::run(&args),
         Command::Receive(args) => receive::run(&args),
+        Command::Cover(args) => cover::run(&args),
     }
 }
 

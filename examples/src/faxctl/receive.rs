@@ -87,7 +87,7 @@ pub(crate) fn run(a: &ReceiveArgs) -> Result<(), Failure> {
         let term = Terminal::new(cfg, Config::new(opts.version, false), Instant::now())
             .map_err(|e| Failure::Usage(format!("{e}")))?;
         let first = buf[..n].to_vec();
-        let (term, traffic, rx) = run_call(&socket, term, &opts, Some(&first))?;
+        let (call, traffic) = run_call(&socket, term, &opts, Some(&first))?;
         let got = pages.0.lock().map(|v| v.clone()).unwrap_or_default();
         let file = if got.is_empty() {
             None
@@ -95,10 +95,10 @@ pub(crate) fn run(a: &ReceiveArgs) -> Result<(), Failure> {
             Some(save(&a.out, &got)?.display().to_string())
         };
         let ok = report(
-            term.outcome(),
-            &term,
+            call.outcome(),
+            call.terminal(),
             &traffic,
-            &rx,
+            call.udptl(),
             opts.json,
             file.as_deref(),
         );

@@ -1,29 +1,24 @@
 //! `faxctl send`: the calling party of a T.38 fax over UDP, in real time; and the call loop
 //! `faxctl receive` shares.
 //!
-//! The loop is the thin IO shell around the sans-IO pieces: a [`Terminal`] (T.38 terminal
-//! driving a t30 session), a UDPTL [`Sender`] and [`Receiver`], one UDP socket, and the wall
-//! clock. It sleeps in `recv` until the next datagram or the earliest deadline of the
-//! terminal and the UDPTL receiver.
+//! The loop is the thin IO shell around faxd's sans-IO [`Call`] (a [`Terminal`], the T.38
+//! terminal driving a t30 session, with its UDPTL sender and [`Receiver`]), one UDP socket,
+//! and the wall clock. It sleeps in `recv` until the next datagram or the call's earliest
+//! deadline.
 
 use super::cli::{EcArg, OnOff, SendArgs};
 use super::files::Input;
 use super::{print_stdout, Failure};
+use faxkit_examples::faxd::call::Call;
 use std::io::IsTerminal as _;
 use std::net::{SocketAddr, ToSocketAddrs as _, UdpSocket};
 use std::time::{Duration, Instant};
-use t30::{Completion, Event, MemorySource, Outcome, Resolution};
+use t30::{Completion, MemorySource, Outcome, Resolution};
 use t38::terminal::{Config, Terminal};
-use t38::udptl::{Delivery, ErrorRecovery, Receiver, ReceiverConfig, Sender, SenderConfig};
-use t38::Packing;
+use t38::udptl::{ErrorRecovery, Receiver};
 
-/// Largest datagram we accept and announce (the usual `T38FaxMaxDatagram` of 1400).
-pub(crate) const MAX_DATAGRAM: usize = 1400;
 /// Exit status of a call that did not complete.
 pub(crate) const EXIT_CALL_FAILED: i32 = 4;
-/// The longest a call may last before we give up (the session has its own timers; this
-/// bounds a peer that keeps the call alive without progress).
-const CALL_LIMIT: Duration = Duration::from_secs(3 * 3600);
 
 /// Options shared by send and receive.
 pub(crate) struct CallOptions {
@@ -68,80 +63,57 @@ pub(crate) struct Traffic {
     pub(crate) bytes_received: u64,
 }
 
-/// Runs one call on `socket` (connected to the peer) until the terminal is done.
+/// Runs one call on `socket` (connected to the peer) until the terminal is done: faxd's
+/// [`Call`] (terminal + UDPTL pair) driven by a one-socket loop.
 pub(crate) fn run_call(
     socket: &UdpSocket,
-    mut term: Terminal,
+    term: Terminal,
     opts: &CallOptions,
     first: Option<&[u8]>,
-) -> Result<(Terminal, Traffic, Receiver), Failure> {
-    let packing = Packing::for_version(opts.version);
-    let mut scfg = SenderConfig::new(opts.ec, MAX_DATAGRAM);
-    scfg.packing = packing;
-    let mut tx = Sender::new(scfg).map_err(|e| Failure::Usage(format!("error recovery: {e}")))?;
-    let mut rx = Receiver::new(ReceiverConfig::new(packing));
-    let mut traffic = Traffic::default();
+) -> Result<(Call, Traffic), Failure> {
     let io = |e: std::io::Error| Failure::Invalid(format!("UDP: {e}"));
+    let peer = socket.peer_addr().map_err(io)?;
+    let mut call = Call::with_terminal("faxctl".into(), peer, 0, term, opts.ec, opts.version)
+        .map_err(|e| Failure::Usage(format!("error recovery: {e}")))?;
+    let mut traffic = Traffic::default();
     let start = Instant::now();
     let progress = std::io::stderr().is_terminal() && !opts.json;
-    let mut pages = 0u32;
     let mut next_draw = start;
     if let Some(d) = first {
         traffic.datagrams_received += 1;
         traffic.bytes_received += d.len() as u64;
         // A malformed first datagram is counted by the receiver and otherwise ignored.
-        let _ = rx.receive(d, start);
+        call.receive(d, start);
     }
+    let mut out = Vec::new();
     let mut buf = vec![0u8; 65_536];
     loop {
         let now = Instant::now();
-        while let Some(d) = rx.poll(now) {
-            match d {
-                // A malformed IFP is counted by the terminal, like noise on a line.
-                Delivery::Ifp { ifp, .. } => drop(term.handle_encoded(ifp, now)),
-                Delivery::Lost { .. } => term.handle_lost(now),
-            }
-        }
-        term.handle_timeout(now);
-        while let Some(p) = term.poll_transmit(now) {
-            let t = match tx.send_encoded(&p.ifp) {
-                Ok(t) => t,
-                // An IFP our own terminal made is always within limits; skip it if not.
-                Err(_) => continue,
-            };
-            for _ in 0..t.copies {
-                match socket.send(t.datagram) {
-                    Ok(_) => {
-                        traffic.datagrams_sent += 1;
-                        traffic.bytes_sent += t.datagram.len() as u64;
-                    }
-                    // The peer is not (or no longer) listening: like a lost datagram; the
-                    // session's timers decide when to give up.
-                    Err(e) if transient(&e) => {}
-                    Err(e) => return Err(io(e)),
+        out.clear();
+        call.drive(now, &mut out);
+        for d in &out {
+            match socket.send(d) {
+                Ok(_) => {
+                    traffic.datagrams_sent += 1;
+                    traffic.bytes_sent += d.len() as u64;
                 }
-            }
-        }
-        while let Some(e) = term.poll_event() {
-            if let Event::PageSent { number } | Event::PageReceived { number, .. } = e {
-                pages = number;
+                // The peer is not (or no longer) listening: like a lost datagram; the
+                // session's timers decide when to give up.
+                Err(e) if transient(&e) => {}
+                Err(e) => return Err(io(e)),
             }
         }
         if progress && now >= next_draw {
             next_draw = now + Duration::from_millis(250);
-            eprint!("\r{}", progress_line(pages, opts.total_pages, &traffic));
+            eprint!(
+                "\r{}",
+                progress_line(call.progress, opts.total_pages, &traffic)
+            );
         }
-        if term.is_done() {
+        if call.is_done() {
             break;
         }
-        if now - start > CALL_LIMIT {
-            term.abort(now);
-        }
-        let deadline = [term.poll_timeout(), rx.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(now + Duration::from_millis(20));
+        let deadline = call.deadline().unwrap_or(now + Duration::from_millis(20));
         let wait = deadline
             .saturating_duration_since(Instant::now())
             .clamp(Duration::from_millis(1), Duration::from_millis(100));
@@ -151,7 +123,7 @@ pub(crate) fn run_call(
                 traffic.datagrams_received += 1;
                 traffic.bytes_received += n as u64;
                 // Malformed datagrams are counted by the receiver.
-                let _ = rx.receive(&buf[..n], Instant::now());
+                call.receive(&buf[..n], Instant::now());
             }
             Err(e)
                 if transient(&e)
@@ -165,7 +137,7 @@ pub(crate) fn run_call(
     if progress {
         eprintln!();
     }
-    Ok((term, traffic, rx))
+    Ok((call, traffic))
 }
 
 /// The progress line: a bar over the pages when their number is known, and the bytes.
@@ -334,8 +306,15 @@ pub(crate) fn run(a: &SendArgs) -> Result<(), Failure> {
     }
     let term = Terminal::new(cfg, Config::new(opts.version, true), Instant::now())
         .map_err(|e| Failure::Usage(format!("{e}")))?;
-    let (term, traffic, rx) = run_call(&socket, term, &opts, None)?;
-    let ok = report(term.outcome(), &term, &traffic, &rx, opts.json, None);
+    let (call, traffic) = run_call(&socket, term, &opts, None)?;
+    let ok = report(
+        call.outcome(),
+        call.terminal(),
+        &traffic,
+        call.udptl(),
+        opts.json,
+        None,
+    );
     if !ok {
         std::process::exit(EXIT_CALL_FAILED);
     }
