@@ -409,6 +409,13 @@ impl Log {
         &self.certs
     }
 
+    /// The storage the log writes to, for readers of its files (a delivery receipt reads
+    /// back the record it just appended to prove it). Only read through it: a write
+    /// bypasses the log and breaks what recovery and verification rely on.
+    pub fn storage(&self) -> &dyn Storage {
+        self.storage.as_ref()
+    }
+
     /// Appends one event and returns its seq once it is durable.
     ///
     /// # Errors

@@ -7,6 +7,8 @@
 //! faxctl decode-raw IN OUT.pbm --columns N [--rows N] [--k K] [--byte-align] [--black-is-1]
 //!                   [--fill-order msb|lsb] [--strict]
 //! faxctl encode-raw IN.pbm OUT [--coding mh|mr|mmr] [--k N] [--byte-align] [--no-eol] [--rtc]
+//! faxctl cover --to NAME --from NAME [--patient REF] [--subject TEXT] [--pages N]
+//!              [--callback NUMBER] [--date TEXT] [--resolution standard|fine] OUT.png|OUT.tif
 //! ```
 //!
 //! Exit status: 0 success, 1 usage error, 2 invalid input (or a file that cannot be read or

@@ -12,6 +12,9 @@
 //!   verifies with only the public key.
 //! - `forward --log DIR --to HOST:PORT --ca PEM`: RFC 5424 over RFC 5425 TLS from the
 //!   durable cursor, closed by the newest signed checkpoint.
+//! - `verify-receipt RECEIPT.json --key PUB` (or `--log DIR` for DIR's public key): exit 0
+//!   and `ok receipt job <job> pages <n> result <t30> delivered <yes|no> checkpoint <size>`
+//!   if the delivery receipt verifies offline; otherwise the reason on stderr, exit 2.
 //! - `export --log DIR --format jsonl|csv|fhir|disclosures [--from X] [--to X]`: X is a seq
 //!   or a UTC date (`2026-01-31`, `2026-01-31T12:00:00Z`).
 
@@ -89,6 +92,19 @@ pub(crate) enum AuditCommand {
         /// The earlier checkpoint note a consistency bundle extends.
         #[arg(long)]
         old: Option<PathBuf>,
+    },
+    /// Verify a delivery receipt (JSON) offline with only the log's public key: its proof,
+    /// and that every field equals the proven audit event. Exit 0 and a one-line summary if
+    /// valid; exit 2 and the reason otherwise. Prints no PHI (the number is only a token).
+    VerifyReceipt {
+        /// The receipt file (JSON, as faxd writes it).
+        receipt: PathBuf,
+        /// The pinned public key file (what `faxctl audit init` printed).
+        #[arg(long, required_unless_present = "log", conflicts_with = "log")]
+        key: Option<PathBuf>,
+        /// Read the public key from this log directory instead (DIR/keys/root.pub).
+        #[arg(long)]
+        log: Option<PathBuf>,
     },
     /// Forward new events and the newest checkpoint to a syslog receiver over RFC 5425 TLS
     /// (at-least-once from the durable cursor; receivers de-duplicate by seq).
@@ -173,6 +189,9 @@ pub(crate) fn run(args: AuditArgs) -> Result<(), Failure> {
             (None, None) => Err(Failure::Usage("prove needs --seq or --since".into())),
         },
         AuditCommand::CheckProof { key, old } => check_proof(&key, old.as_deref()),
+        AuditCommand::VerifyReceipt { receipt, key, log } => {
+            verify_receipt(&receipt, key.as_deref(), log.as_deref())
+        }
         AuditCommand::Forward {
             log,
             to,
@@ -408,6 +427,43 @@ fn check_proof(key: &Path, old: Option<&Path>) -> Result<(), Failure> {
         rec.seq, cp.size
     ));
     Ok(())
+}
+
+fn verify_receipt(file: &Path, key: Option<&Path>, log: Option<&Path>) -> Result<(), Failure> {
+    use faxkit_examples::receipt::{verify_summary, Receipt, ReceiptError};
+    let root = read_root(log.unwrap_or(Path::new(".")), key)?;
+    let text = read_text(file)?;
+    let receipt: Receipt = serde_json::from_str(&text).map_err(|e| {
+        Failure::Invalid(format!(
+            "{}: not a delivery receipt: {}",
+            file.display(),
+            redact(&e.to_string())
+        ))
+    })?;
+    let size = verify_summary(&receipt, &root).map_err(|e| {
+        Failure::Invalid(match e {
+            ReceiptError::Mismatch(field) => format!(
+                "the receipt does not verify: field {field} differs from its audit event (the receipt was altered)"
+            ),
+            e => format!("the receipt does not verify: {e}"),
+        })
+    })?;
+    print_stdout(&format!(
+        "ok receipt job {} pages {} result {} delivered {} checkpoint {}\n",
+        printable(&receipt.job),
+        receipt.pages,
+        printable(&receipt.t30_result),
+        if receipt.delivered { "yes" } else { "no" },
+        size
+    ));
+    Ok(())
+}
+
+/// Keeps a one-line summary one line: control characters become `?`.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 trait ReadAll {

@@ -57,7 +57,7 @@ pub(crate) enum Command {
     /// sweep. The passphrase comes from FAXKIT_PASSPHRASE or --passphrase-file.
     Store(super::store::StoreArgs),
     /// The tamper-evident audit log (phi-audit): init, example-event, append, verify, prove,
-    /// check-proof, forward, export. See `faxctl audit --help`.
+    /// check-proof, verify-receipt, forward, export. See `faxctl audit --help`.
     Audit(super::audit::AuditArgs),
     /// Send a fax over T.38 (UDPTL over UDP) as the calling party, in real time.
     ///
@@ -80,6 +80,55 @@ pub(crate) enum Command {
     Status(super::server::StatusArgs),
     /// List or read an inbox of received faxes (access by role; every decision audited).
     Inbox(super::server::InboxArgs),
+    /// Render a fax cover page (to, from, patient reference, subject, pages, callback
+    /// number, confidentiality notice) to a PNG, TIFF (MMR) or PBM file.
+    ///
+    /// Text the page cannot hold is refused (exit 2) with the field to shorten; characters
+    /// outside printable ASCII are drawn as '?'. Prints nothing on success.
+    Cover(CoverArgs),
+}
+
+/// The resolution of a cover page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CoverResolution {
+    /// 1728 x 1100 (3.85 lines/mm).
+    Standard,
+    /// 1728 x 2200 (7.7 lines/mm).
+    Fine,
+}
+
+/// Arguments of `Cover`.
+#[derive(Debug, Args)]
+pub(crate) struct CoverArgs {
+    /// The recipient.
+    #[arg(long)]
+    pub(crate) to: String,
+    /// The sender.
+    #[arg(long)]
+    pub(crate) from: String,
+    /// The patient reference (left out if not given).
+    #[arg(long)]
+    pub(crate) patient: Option<String>,
+    /// The subject.
+    #[arg(long)]
+    pub(crate) subject: Option<String>,
+    /// Pages that follow the cover page.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) pages: u32,
+    /// The callback number.
+    #[arg(long)]
+    pub(crate) callback: Option<String>,
+    /// The date line (free text; left out if not given).
+    #[arg(long)]
+    pub(crate) date: Option<String>,
+    /// The confidentiality notice (default: the standard PHI notice).
+    #[arg(long)]
+    pub(crate) notice: Option<String>,
+    /// Resolution (default fine).
+    #[arg(long, value_enum, default_value_t = CoverResolution::Fine)]
+    pub(crate) resolution: CoverResolution,
+    /// The file to write (.png, .tif/.tiff or .pbm).
+    pub(crate) output: PathBuf,
 }
 
 /// `on` or `off`.

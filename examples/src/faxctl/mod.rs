@@ -2,6 +2,7 @@
 
 mod audit;
 mod cli;
+mod cover;
 mod files;
 mod info;
 mod raw;
@@ -135,6 +136,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Submit(args) => server::submit(&args),
         Command::Status(args) => server::status(&args),
         Command::Inbox(args) => server::inbox(&args),
+        Command::Cover(args) => cover::run(&args),
     }
 }
 

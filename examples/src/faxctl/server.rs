@@ -151,6 +151,7 @@ pub(crate) fn submit(a: &SubmitArgs) -> Result<(), Failure> {
         pages: 0,
         callback: a.callback.clone().unwrap_or_default(),
         notice: String::new(),
+        ..CoverSheet::default()
     });
     let req = SubmitRequest {
         to: a.to.clone(),
