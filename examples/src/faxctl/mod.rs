@@ -3,6 +3,7 @@
 mod audit;
 mod cli;
 mod cover;
+mod demo;
 mod files;
 mod info;
 mod raw;
@@ -125,6 +126,7 @@ fn clap_line(e: &clap::Error) -> String {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        Command::Demo(args) => demo::run(&args),
         Command::Info { file, json } => info::run(&file, json),
         Command::Convert(args) => files::convert(&args),
         Command::DecodeRaw(args) => raw::decode(&args),
