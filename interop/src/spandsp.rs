@@ -101,6 +101,8 @@ extern "C" {
     fn t30_set_rx_file(s: *mut T30State, file: *const c_char, stop_page: c_int);
     fn t30_set_ecm_capability(s: *mut T30State, enabled: c_int) -> c_int;
     fn t30_set_supported_compressions(s: *mut T30State, supported: c_int) -> c_int;
+    fn t30_set_tx_ident(s: *mut T30State, id: *const c_char) -> c_int;
+    fn t30_set_tx_sub_address(s: *mut T30State, sub_address: *const c_char) -> c_int;
     fn t30_set_phase_e_handler(
         s: *mut T30State,
         handler: Option<PhaseEHandler>,
@@ -457,6 +459,26 @@ impl SpandspTerminal {
     pub fn set_compressions(&mut self, c: Compressions) {
         // SAFETY: `s` is live; the T.30 state belongs to it.
         unsafe { t30_set_supported_compressions(t38_terminal_get_t30_state(self.s), c.mask()) };
+    }
+
+    /// Sets the identity the terminal sends (TSI or CSI), up to 20 characters; `false` if
+    /// spandsp refused it (too long, or a NUL byte).
+    pub fn set_ident(&mut self, id: &str) -> bool {
+        let Ok(c) = CString::new(id) else {
+            return false;
+        };
+        // SAFETY: `s` is live; spandsp copies the string.
+        unsafe { t30_set_tx_ident(t38_terminal_get_t30_state(self.s), c.as_ptr()) == 0 }
+    }
+
+    /// Sets the subaddress (SUB) the terminal sends when the answering side offers
+    /// subaddressing, up to 20 characters; `false` if spandsp refused it.
+    pub fn set_sub_address(&mut self, sub: &str) -> bool {
+        let Ok(c) = CString::new(sub) else {
+            return false;
+        };
+        // SAFETY: `s` is live; spandsp copies the string.
+        unsafe { t30_set_tx_sub_address(t38_terminal_get_t30_state(self.s), c.as_ptr()) == 0 }
     }
 
     /// Selects the framing of the terminal's IFPs, sent and received (TPKT frames then carry

@@ -5,8 +5,8 @@
 //! travel in our `t38::udptl` datagrams with redundancy depth 3.
 //!
 //! ```text
-//! spandsp-t38-udp send FILE.tif --to HOST:PORT [--version N] [--ecm on|off]
-//! spandsp-t38-udp receive OUT.tif --listen HOST:PORT [--version N] [--ecm on|off]
+//! spandsp-t38-udp send FILE.tif --to HOST:PORT [--version N] [--ecm on|off] [--ident ID] [--sub SUB]
+//! spandsp-t38-udp receive OUT.tif --listen HOST:PORT [--version N] [--ecm on|off] [--ident ID]
 //! ```
 //! Prints `completion N` (spandsp's T.30 code, 0 = OK) and exits 0 only for 0.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -22,7 +22,7 @@ use t38::Packing;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage = "usage: spandsp-t38-udp send FILE --to ADDR | receive FILE --listen ADDR \
-                 [--version N] [--ecm on|off]";
+                 [--version N] [--ecm on|off] [--ident ID] [--sub SUB]";
     if args.len() < 4 {
         eprintln!("{usage}");
         return ExitCode::from(1);
@@ -32,11 +32,15 @@ fn main() -> ExitCode {
     let addr = args[3].clone();
     let mut version = 0u8;
     let mut ecm = true;
+    let mut ident = None;
+    let mut sub = None;
     let mut i = 4;
     while i + 1 < args.len() {
         match args[i].as_str() {
             "--version" => version = args[i + 1].parse().expect("version"),
             "--ecm" => ecm = args[i + 1] == "on",
+            "--ident" => ident = Some(args[i + 1].clone()),
+            "--sub" => sub = Some(args[i + 1].clone()),
             _ => {
                 eprintln!("{usage}");
                 return ExitCode::from(1);
@@ -68,6 +72,18 @@ fn main() -> ExitCode {
     } else {
         SpandspTerminal::with_files(false, None, Some(&file), i32::from(version), ecm)
     };
+    if let Some(id) = &ident {
+        assert!(
+            term.set_ident(id),
+            "--ident: spandsp refused it (at most 20 characters)"
+        );
+    }
+    if let Some(s) = &sub {
+        assert!(
+            term.set_sub_address(s),
+            "--sub: spandsp refused it (at most 20 characters)"
+        );
+    }
     socket
         .set_read_timeout(Some(Duration::from_millis(5)))
         .expect("timeout");
