@@ -17,16 +17,11 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Queue a fax for faxd to send (durably, encrypted); prints only the job id.
-    ///
-    /// Refuses a number that is not in the recipient directory, an unverified one unless
-    /// --allow-unverified --reason (audited), and more pages than the destination class
-    /// allows (exit 3).
-    Submit(super::server::SubmitArgs),
-    /// faxd's queue, calls and counters (from DIR/queue and DIR/run/status.json).
-    Status(super::server::StatusArgs),
-    /// List or read an inbox of received faxes (access by role; every decision audited).
-    Inbox(super::server::InboxArgs),
+    /// The whole stack in one command: two faxd servers on 127.0.0.1 (fresh data
+    /// directories), a generated 3-page fax with a cover page sent from one to the other over
+    /// T.38, stored encrypted, both audit logs and the delivery receipt verified, the pages
+    /// decrypted back to PNG. Prints where everything is.
+    Demo(DemoArgs),
     /// Show how every page is stored: coding, options, fill order, size, resolution and
     /// damaged rows (decoded, and the file's BadFaxLines tags). Prints no pixel data and no
     /// identity tags (Artist, HostComputer, ImageDescription, DocumentName, ...).
@@ -80,6 +75,16 @@ pub(crate) enum Command {
     /// Prints one line per call (or a JSON object with --json); exits 0 only when every
     /// call completed, 4 otherwise.
     Receive(ReceiveArgs),
+    /// Queue a fax for faxd to send (durably, encrypted); prints only the job id.
+    ///
+    /// Refuses a number that is not in the recipient directory, an unverified one unless
+    /// --allow-unverified --reason (audited), and more pages than the destination class
+    /// allows (exit 3).
+    Submit(super::server::SubmitArgs),
+    /// faxd's queue, calls and counters (from DIR/queue and DIR/run/status.json).
+    Status(super::server::StatusArgs),
+    /// List or read an inbox of received faxes (access by role; every decision audited).
+    Inbox(super::server::InboxArgs),
     /// Render a fax cover page (to, from, patient reference, subject, pages, callback
     /// number, confidentiality notice) to a PNG, TIFF (MMR) or PBM file.
     ///
@@ -307,4 +312,19 @@ pub(crate) enum FillOrderArg {
     Msb,
     /// Least significant bit first (TIFF FillOrder 2).
     Lsb,
+}
+
+/// Arguments of `Demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Run the call at real fax speed (about half a minute per page) instead of unpaced.
+    #[arg(long)]
+    pub(crate) paced: bool,
+    /// Where to put the data directories and the received pages (must be absent or empty;
+    /// default: a new directory under the system temp dir). The directory is kept.
+    #[arg(long)]
+    pub(crate) dir: Option<std::path::PathBuf>,
+    /// PBKDF2 iterations of the demo's key files (tests use fewer).
+    #[arg(long, hide = true, default_value_t = phi_store::keys::DEFAULT_PBKDF2_ITERATIONS)]
+    pub(crate) kdf_iterations: u32,
 }

@@ -3,6 +3,7 @@
 mod audit;
 mod cli;
 mod cover;
+mod demo;
 mod files;
 mod info;
 mod raw;
@@ -125,9 +126,7 @@ fn clap_line(e: &clap::Error) -> String {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Submit(args) => server::submit(&args),
-        Command::Status(args) => server::status(&args),
-        Command::Inbox(args) => server::inbox(&args),
+        Command::Demo(args) => demo::run(&args),
         Command::Info { file, json } => info::run(&file, json),
         Command::Convert(args) => files::convert(&args),
         Command::DecodeRaw(args) => raw::decode(&args),
@@ -136,6 +135,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Audit(args) => audit::run(args),
         Command::Send(args) => send::run(&args),
         Command::Receive(args) => receive::run(&args),
+        Command::Submit(args) => server::submit(&args),
+        Command::Status(args) => server::status(&args),
+        Command::Inbox(args) => server::inbox(&args),
         Command::Cover(args) => cover::run(&args),
     }
 }
