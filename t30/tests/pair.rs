@@ -663,6 +663,33 @@ fn subaddress_and_password_only_when_offered() {
 }
 
 #[test]
+fn a_lost_sub_frame_is_sent_again_before_the_page() {
+    // Routing depends on the subaddress: a DCS whose SUB frame was lost is not taken; the
+    // sender's repeat brings the SUB.
+    let sink = SharedSink::default();
+    let mut tx = sender(true, pages(1, Resolution::Fine), true, Coding::Mmr);
+    tx.subaddress = Some(Identity::new("4711").unwrap());
+    let mut rx = receiver(false, &sink);
+    rx.capabilities.subaddress = true;
+    let mut pair = Pair::new(tx, rx);
+    let mut dropped = false;
+    pair.hook = Some(Box::new(move |_, f, _| {
+        if f.fcf.base() == Fcf::SUB && !dropped {
+            dropped = true;
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    }));
+    pair.drive();
+    assert_eq!(outcome(&pair.a).completion, Completion::Ok);
+    assert_eq!(pair.count_sent(Side::A, Fcf::SUB), 2);
+    assert_eq!(pair.count_sent(Side::A, Fcf::DCS), 2);
+    assert_eq!(outcome(&pair.b).subaddress.reveal(), "4711");
+    assert_eq!(sink.pages.lock().unwrap()[0].subaddress.reveal(), "4711");
+}
+
+#[test]
 fn ecm_with_64_octet_frames() {
     let sink = SharedSink::default();
     let sent = pages(1, Resolution::Fine);

@@ -201,6 +201,8 @@ pub struct Session {
     last_response: Vec<Frame>,
     /// T2 expiries in a row while waiting for a command.
     t2_expiries: u8,
+    /// DCSs set aside because the SUB frame they announce did not arrive.
+    sub_missing: u8,
     /// Sending side: the next page, fetched ahead to choose MPS, EOM or EOP.
     upcoming: Option<crate::document::Page>,
     /// Sending side: pages started (numbers pages and ECM page counters).
@@ -244,6 +246,7 @@ impl Session {
             pending: None,
             last_response: Vec::new(),
             t2_expiries: 0,
+            sub_missing: 0,
             upcoming: None,
             pages_started: 0,
             answered: None,

@@ -199,6 +199,18 @@ impl Session {
         let Some(dis) = &self.our_dis else { return };
         match Dcs::parse(&f.fif, dis) {
             Ok(_) if !self.password_ok() => self.disconnect(Completion::PasswordRejected, now),
+            Ok(dcs)
+                if dcs.has_sub()
+                    && self.outcome.subaddress.is_empty()
+                    && self.sub_missing + 1 < super::MAX_TRIES =>
+            {
+                // The DCS announces a SUB frame that did not arrive (lost, or damaged on the
+                // way). Inbound routing depends on the subaddress, so the command is not
+                // taken: the sender repeats it, SUB included, when its T4 finds no response
+                // (or on our next DIS). Only its last try is taken without the SUB, so a
+                // sender that announces one and never sends it still gets through.
+                self.sub_missing += 1;
+            }
             Ok(dcs) => {
                 // Identification is over: T1 no longer applies; T2 bounds the waits.
                 self.pending = None;
