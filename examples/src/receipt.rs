@@ -175,6 +175,21 @@ fn event(d: &Delivery) -> Event {
     e
 }
 
+/// SHA-256 of a document as sent, lowercase hex (the value for
+/// [`Delivery::document_sha256`]): for each page in order, its width in pels and its rows
+/// (both `u32` big-endian), then its packed rows as [`t30::Page::data`] holds them (1 =
+/// black, first pel in the most significant bit). The geometry is hashed too, so the same
+/// bytes cut into differently sized pages give a different hash.
+pub fn document_sha256(pages: &[t30::Page]) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for p in pages {
+        ctx.update(&p.columns.to_be_bytes());
+        ctx.update(&p.rows.to_be_bytes());
+        ctx.update(&p.data);
+    }
+    hex(ctx.finish().as_ref())
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }

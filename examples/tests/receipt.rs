@@ -109,6 +109,58 @@ fn issued_receipt_states_the_delivery_and_verifies() {
 }
 
 #[test]
+fn document_hash_golden() {
+    use faxkit_examples::receipt::document_sha256;
+    use t30::{Page, Resolution};
+    // Vectors computed with Python's hashlib over the documented byte layout.
+    assert_eq!(
+        document_sha256(&[]),
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+    let mut a = Page::blank(16, 2, Resolution::Fine);
+    a.data = vec![0x0F, 0xF0, 0x00, 0x01];
+    let mut b = Page::blank(8, 1, Resolution::Standard);
+    b.data = vec![0x80];
+    assert_eq!(
+        document_sha256(&[a.clone(), b.clone()]),
+        "c77001605647181930bfc7ade45c70e339794d3a9fce302b83061fcd085ee2b5"
+    );
+    // Order and geometry matter.
+    assert_ne!(
+        document_sha256(&[b.clone(), a.clone()]),
+        document_sha256(&[a.clone(), b])
+    );
+    let mut c = a.clone();
+    (c.columns, c.rows) = (32, 1);
+    assert_ne!(document_sha256(&[c]), document_sha256(&[a]));
+}
+
+#[test]
+fn a_segment_rotation_right_after_the_append_is_handled() {
+    // A tiny segment limit: every append rotates, so the record is in the segment before
+    // the current one when the receipt reads it back.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = Arc::new(FsStorage::new(dir.path()));
+    phi_audit::init(storage.as_ref(), "test.example/audit").expect("init");
+    let root = phi_audit::root_key(storage.as_ref()).expect("root key");
+    let mut config = Config::default();
+    config.max_segment_bytes = 1;
+    let mut log = Log::open(storage, config).expect("open");
+    for i in 0..3u32 {
+        log.append(phi_audit::Event::example()).expect("append");
+        let mut d = delivery();
+        d.attempt = i + 1;
+        let r = issue(&mut log, &d).expect("issue");
+        verify(&r, &root).expect("verify");
+        assert_eq!(r.proof.seq, u64::from(2 * i + 1));
+    }
+    let segments = std::fs::read_dir(dir.path().join("segments"))
+        .expect("segments")
+        .count();
+    assert!(segments >= 6, "{segments} segments");
+}
+
+#[test]
 fn failed_delivery_gives_an_undelivered_receipt() {
     let mut f = Fixture::new();
     let mut d = delivery();
@@ -416,6 +468,14 @@ fn cli_verify_receipt() {
     );
     let (code, out2, err) = faxctl(&["audit", "verify-receipt", file_s, "--log", log_s]);
     assert_eq!((code, out2.as_str()), (0, out.as_str()), "{err}");
+    let (code, js, err) = faxctl(&["audit", "verify-receipt", file_s, "--log", log_s, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&js).expect("json");
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["job"], "job-0042");
+    assert_eq!(v["seq"], 1);
+    assert_eq!(v["checkpoint_size"], 2);
+    assert_eq!(v["destination_token"], r.destination_token.as_str());
 
     // An edited field: exit 2, the field named, no PHI.
     let mut bad = r.clone();

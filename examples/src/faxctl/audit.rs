@@ -14,7 +14,8 @@
 //!   durable cursor, closed by the newest signed checkpoint.
 //! - `verify-receipt RECEIPT.json --key PUB` (or `--log DIR` for DIR's public key): exit 0
 //!   and `ok receipt job <job> pages <n> result <t30> delivered <yes|no> checkpoint <size>`
-//!   if the delivery receipt verifies offline; otherwise the reason on stderr, exit 2.
+//!   if the delivery receipt verifies offline (`--json`: one object with the receipt's fields,
+//!   `seq` and `checkpoint_size`); otherwise the reason on stderr, exit 2.
 //! - `export --log DIR --format jsonl|csv|fhir|disclosures [--from X] [--to X]`: X is a seq
 //!   or a UTC date (`2026-01-31`, `2026-01-31T12:00:00Z`).
 
@@ -105,6 +106,9 @@ pub(crate) enum AuditCommand {
         /// Read the public key from this log directory instead (DIR/keys/root.pub).
         #[arg(long)]
         log: Option<PathBuf>,
+        /// Print the summary as a JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Forward new events and the newest checkpoint to a syslog receiver over RFC 5425 TLS
     /// (at-least-once from the durable cursor; receivers de-duplicate by seq).
@@ -189,9 +193,12 @@ pub(crate) fn run(args: AuditArgs) -> Result<(), Failure> {
             (None, None) => Err(Failure::Usage("prove needs --seq or --since".into())),
         },
         AuditCommand::CheckProof { key, old } => check_proof(&key, old.as_deref()),
-        AuditCommand::VerifyReceipt { receipt, key, log } => {
-            verify_receipt(&receipt, key.as_deref(), log.as_deref())
-        }
+        AuditCommand::VerifyReceipt {
+            receipt,
+            key,
+            log,
+            json,
+        } => verify_receipt(&receipt, key.as_deref(), log.as_deref(), json),
         AuditCommand::Forward {
             log,
             to,
@@ -429,7 +436,12 @@ fn check_proof(key: &Path, old: Option<&Path>) -> Result<(), Failure> {
     Ok(())
 }
 
-fn verify_receipt(file: &Path, key: Option<&Path>, log: Option<&Path>) -> Result<(), Failure> {
+fn verify_receipt(
+    file: &Path,
+    key: Option<&Path>,
+    log: Option<&Path>,
+    json: bool,
+) -> Result<(), Failure> {
     use faxkit_examples::receipt::{verify_summary, Receipt, ReceiptError};
     let root = read_root(log.unwrap_or(Path::new(".")), key)?;
     let text = read_text(file)?;
@@ -448,6 +460,22 @@ fn verify_receipt(file: &Path, key: Option<&Path>, log: Option<&Path>) -> Result
             e => format!("the receipt does not verify: {e}"),
         })
     })?;
+    if json {
+        let v = serde_json::json!({
+            "ok": true,
+            "job": receipt.job,
+            "time": receipt.time,
+            "destination_token": receipt.destination_token,
+            "pages": receipt.pages,
+            "t30_result": receipt.t30_result,
+            "delivered": receipt.delivered,
+            "document_sha256": receipt.document_sha256,
+            "seq": receipt.proof.seq,
+            "checkpoint_size": size,
+        });
+        print_stdout(&format!("{v}\n"));
+        return Ok(());
+    }
     print_stdout(&format!(
         "ok receipt job {} pages {} result {} delivered {} checkpoint {}\n",
         printable(&receipt.job),
