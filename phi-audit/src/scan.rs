@@ -7,7 +7,7 @@ use crate::checkpoint::{verify_note, Checkpoint, VerifierKey};
 use crate::event::Record;
 use crate::keys::KeyCert;
 use crate::merkle::{leaf_hash, Tree};
-use crate::segment::{self, Header, Stop, TAG_CHECKPOINT, TAG_EVENT};
+use crate::segment::{self, FrameReader, Header, Stop, TAG_CHECKPOINT, TAG_EVENT};
 use crate::storage::Storage;
 
 /// Directory of the segment files.
@@ -123,21 +123,29 @@ pub fn scan_log(
                 format!("segment {name} starts at seq {first}, expected {expected} (segment missing, inserted or reordered)"),
             ));
         }
-        let data = storage
-            .read(&format!("{SEGMENTS}/{name}"))
-            .map_err(|e| fail(expected, format!("cannot read segment {name}: {e}")))?
-            .unwrap_or_default();
-        let (frames, stop) = segment::scan(&data);
-        let header = frames.first().and_then(|f| Header::decode(f.payload).ok());
+        let io_fail =
+            |e: std::io::Error| fail(expected, format!("cannot read segment {name}: {e}"));
+        let src = storage
+            .open_read(&format!("{SEGMENTS}/{name}"))
+            .map_err(io_fail)?
+            .unwrap_or_else(|| Box::new(std::io::empty()));
+        let mut stream = FrameReader::new(src);
+        let (header, header_end) = match stream.next_frame().map_err(io_fail)? {
+            Some(f) => (Header::decode(f.payload).ok(), f.end as u64),
+            None => (None, 0),
+        };
         let Some(header) = header else {
             // A torn creation: the header is written and synced before any event, so a
             // last segment that is no longer than a header frame holds nothing acknowledged.
-            if is_last && data.len() <= 8 + 512 && frames.len() <= 1 {
+            let frames = usize::from(header_end > 0)
+                + usize::from(header_end > 0 && stream.next_frame().map_err(io_fail)?.is_some());
+            let file_len = stream.total_len().map_err(io_fail)?;
+            if is_last && file_len <= 8 + 512 && frames <= 1 {
                 segments.push(SegmentInfo {
                     name: name.clone(),
                     header: None,
                     committed_len: 0,
-                    file_len: data.len() as u64,
+                    file_len,
                     end_seq: expected,
                 });
                 continue;
@@ -175,12 +183,12 @@ pub fn scan_log(
             name: origin.clone(),
             public: cert.public,
         }];
-        let mut committed_len = frames[0].end as u64;
+        let mut committed_len = header_end;
         let mut committed_size = expected;
         let mut batch_start = expected;
         let mut pending_frames = 0usize;
-        let mut seg_note: Option<(&str, u64)> = None;
-        for f in &frames[1..] {
+        let mut seg_note: Option<u64> = None;
+        while let Some(f) = stream.next_frame().map_err(io_fail)? {
             let Some((&tag, body)) = f.payload.split_first() else {
                 return Err(fail(tree.size(), "empty frame"));
             };
@@ -235,7 +243,7 @@ pub fn scan_log(
                             format!("checkpoint after seq {batch_start}: {e}"),
                         )
                     })?;
-                    seg_note = Some((note, batch_start));
+                    seg_note = Some(batch_start);
                     check_cp(&cp, &origin, &tree, batch_start)?;
                     if cp.size != tree.size() {
                         return Err(fail(
@@ -243,7 +251,9 @@ pub fn scan_log(
                             "checkpoint size does not match its position",
                         ));
                     }
-                    last_note = Some(note.to_owned());
+                    let last = last_note.get_or_insert_with(String::new);
+                    last.clear();
+                    last.push_str(note);
                     committed_len = f.end as u64;
                     committed_size = tree.size();
                     batch_start = tree.size();
@@ -252,10 +262,17 @@ pub fn scan_log(
                 _ => return Err(fail(tree.size(), "unknown frame tag")),
             }
         }
-        if let (Mode::Recover, Some((note, start))) = (mode, seg_note) {
+        if let (Mode::Recover, Some(start), Some(note)) = (mode, seg_note, &last_note) {
+            // The segment's newest note is the log's newest note so far.
             verify_note(note, &key)
                 .map_err(|e| fail(start, format!("checkpoint after seq {start}: {e}")))?;
         }
+        let stop = stream.stop().unwrap_or(Stop::End);
+        let file_len = if stop == Stop::End {
+            stream.position()
+        } else {
+            stream.total_len().map_err(io_fail)?
+        };
         let clean = stop == Stop::End && pending_frames == 0;
         if !clean {
             let torn_only = pending_frames == 0;
@@ -281,7 +298,7 @@ pub fn scan_log(
             name: name.clone(),
             header: Some(header),
             committed_len,
-            file_len: data.len() as u64,
+            file_len,
             end_seq: committed_size,
         });
     }

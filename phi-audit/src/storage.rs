@@ -42,6 +42,16 @@ pub trait Storage: Send + Sync {
     /// # Errors
     /// Any I/O error other than "not found".
     fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>>;
+    /// The file as a stream (for reading large segments through a small buffer), or
+    /// `None` if it does not exist. The default reads the whole file with [`Storage::read`].
+    ///
+    /// # Errors
+    /// Any I/O error other than "not found".
+    fn open_read(&self, name: &str) -> io::Result<Option<Box<dyn io::Read + Send + '_>>> {
+        Ok(self
+            .read(name)?
+            .map(|b| Box::new(io::Cursor::new(b)) as Box<dyn io::Read + Send>))
+    }
     /// File names (not paths) in directory `dir`, sorted; empty if it does not exist.
     ///
     /// # Errors
@@ -141,6 +151,14 @@ impl Storage for FsStorage {
     fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
         match std::fs::read(self.path(name)) {
             Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn open_read(&self, name: &str) -> io::Result<Option<Box<dyn io::Read + Send + '_>>> {
+        match std::fs::File::open(self.path(name)) {
+            Ok(f) => Ok(Some(Box::new(f))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
