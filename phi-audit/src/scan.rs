@@ -6,7 +6,7 @@
 use crate::checkpoint::{verify_note, Checkpoint, VerifierKey};
 use crate::event::Record;
 use crate::keys::KeyCert;
-use crate::merkle::{leaf_hash, Tree};
+use crate::merkle::{LeafHasher, Tree};
 use crate::segment::{self, FrameReader, Header, Stop, TAG_CHECKPOINT, TAG_EVENT};
 use crate::storage::Storage;
 
@@ -105,6 +105,7 @@ pub fn scan_log(
         .map_err(|e| fail(0, format!("cannot list segments: {e}")))?;
     let names: Vec<String> = names.into_iter().filter(|n| n.ends_with(".seg")).collect();
     let mut tree = Tree::new();
+    let mut hasher = LeafHasher::default();
     let mut certs: Vec<KeyCert> = Vec::new();
     let mut segments = Vec::new();
     let mut last_note = None;
@@ -219,7 +220,7 @@ pub fn scan_log(
                             format!("record at position {seq} carries seq {found} (inserted, deleted or reordered)"),
                         ));
                     }
-                    tree.push(leaf_hash(body));
+                    tree.push(hasher.hash(body));
                     if let (true, Some(rec)) = (keep_records, rec) {
                         records.push(rec);
                         record_bytes.push(body.to_vec());
