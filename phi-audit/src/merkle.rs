@@ -304,6 +304,9 @@ impl LeafStore for LeafFile {
     }
 }
 
+/// The last hash computed inside one tile, keyed by its leaf range.
+type Memo = Option<((u64, u64), Hash)>;
+
 /// The RFC 6962 hash of consecutive leaves, by a compact-range fold (`n - 1` node hashes).
 fn mth(leaves: &[Hash]) -> Hash {
     let mut stack: Vec<(u32, Hash)> = Vec::with_capacity(16);
@@ -398,6 +401,13 @@ impl<S: LeafStore> Tree<S> {
     /// The leaf store.
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// Bytes of hashes the tree itself holds in memory (the upper levels and the last
+    /// tile), not counting its store.
+    pub fn memory_bytes(&self) -> u64 {
+        let upper: usize = self.upper.iter().map(Vec::capacity).sum();
+        ((upper + self.tail.capacity() + self.frontier.capacity()) * 32) as u64
     }
 
     fn tiles(&self) -> u64 {
@@ -513,8 +523,10 @@ impl<S: LeafStore> Tree<S> {
         Ok(())
     }
 
-    /// MTH of leaves `[start, end)` for the ranges the RFC recursion produces.
-    fn subtree(&self, start: u64, end: u64) -> Result<Hash, VerifyError> {
+    /// MTH of leaves `[start, end)` for the ranges the RFC recursion produces. `memo`
+    /// keeps the last range computed inside one tile: a proof at a size that ends inside a
+    /// tile meets that ragged tile once per level, and it is hashed once.
+    fn subtree(&self, start: u64, end: u64, memo: &mut Memo) -> Result<Hash, VerifyError> {
         let n = end - start;
         if n == 0 {
             return Ok(empty_root());
@@ -527,16 +539,23 @@ impl<S: LeafStore> Tree<S> {
             }
         }
         if n <= TILE && start / TILE == (end - 1) / TILE {
+            if let Some((range, h)) = memo {
+                if *range == (start, end) {
+                    return Ok(*h);
+                }
+            }
             // Inside one tile: recompute from its leaf hashes.
             let mut buf = [[0u8; 32]; TILE_USIZE];
             let leaves = &mut buf[..usize::try_from(n).unwrap_or(0)];
             self.leaves(start, leaves)?;
-            return Ok(mth(leaves));
+            let h = mth(leaves);
+            *memo = Some(((start, end), h));
+            return Ok(h);
         }
         let k = split_point(n);
         Ok(node_hash(
-            &self.subtree(start, start + k)?,
-            &self.subtree(start + k, end)?,
+            &self.subtree(start, start + k, memo)?,
+            &self.subtree(start + k, end, memo)?,
         ))
     }
 
@@ -569,7 +588,7 @@ impl<S: LeafStore> Tree<S> {
     pub fn root_at(&self, size: u64) -> Option<Hash> {
         match size.cmp(&self.size()) {
             core::cmp::Ordering::Equal => Some(self.root()),
-            core::cmp::Ordering::Less => self.subtree(0, size).ok(),
+            core::cmp::Ordering::Less => self.subtree(0, size, &mut None).ok(),
             core::cmp::Ordering::Greater => None,
         }
     }
@@ -584,22 +603,29 @@ impl<S: LeafStore> Tree<S> {
             return Err(VerifyError::Range);
         }
         let mut out = Vec::with_capacity(64);
-        self.path(index, 0, size, &mut out)?;
+        self.path(index, 0, size, &mut out, &mut None)?;
         Ok(out)
     }
 
-    fn path(&self, m: u64, start: u64, end: u64, out: &mut Vec<Hash>) -> Result<(), VerifyError> {
+    fn path(
+        &self,
+        m: u64,
+        start: u64,
+        end: u64,
+        out: &mut Vec<Hash>,
+        memo: &mut Memo,
+    ) -> Result<(), VerifyError> {
         let n = end - start;
         if n <= 1 {
             return Ok(());
         }
         let k = split_point(n);
         if m < k {
-            self.path(m, start, start + k, out)?;
-            out.push(self.subtree(start + k, end)?);
+            self.path(m, start, start + k, out, memo)?;
+            out.push(self.subtree(start + k, end, memo)?);
         } else {
-            self.path(m - k, start + k, end, out)?;
-            out.push(self.subtree(start, start + k)?);
+            self.path(m - k, start + k, end, out, memo)?;
+            out.push(self.subtree(start, start + k, memo)?);
         }
         Ok(())
     }
@@ -615,7 +641,7 @@ impl<S: LeafStore> Tree<S> {
         }
         let mut out = Vec::new();
         if size1 < size2 {
-            self.subproof(size1, 0, size2, true, &mut out)?;
+            self.subproof(size1, 0, size2, true, &mut out, &mut None)?;
         }
         Ok(out)
     }
@@ -627,21 +653,22 @@ impl<S: LeafStore> Tree<S> {
         end: u64,
         whole: bool,
         out: &mut Vec<Hash>,
+        memo: &mut Memo,
     ) -> Result<(), VerifyError> {
         let n = end - start;
         if m == n {
             if !whole {
-                out.push(self.subtree(start, end)?);
+                out.push(self.subtree(start, end, memo)?);
             }
             return Ok(());
         }
         let k = split_point(n);
         if m <= k {
-            self.subproof(m, start, start + k, whole, out)?;
-            out.push(self.subtree(start + k, end)?);
+            self.subproof(m, start, start + k, whole, out, memo)?;
+            out.push(self.subtree(start + k, end, memo)?);
         } else {
-            self.subproof(m - k, start + k, end, false, out)?;
-            out.push(self.subtree(start, start + k)?);
+            self.subproof(m - k, start + k, end, false, out, memo)?;
+            out.push(self.subtree(start, start + k, memo)?);
         }
         Ok(())
     }
