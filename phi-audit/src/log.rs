@@ -5,7 +5,7 @@ use crate::checkpoint::{Checkpoint, VerifierKey};
 use crate::error::LogError;
 use crate::event::{ClockQuality, Event, Kind, Outcome, Record, Sensitive};
 use crate::keys::{public_of, KeyCert};
-use crate::merkle::{leaf_hash, Tree};
+use crate::merkle::{LeafHasher, Tree};
 use crate::scan::{scan_log, Mode, Scanned, CHECKPOINTS, SEGMENTS};
 use crate::seal::{SealKey, TokenKey};
 use crate::segment::{self, Header, TAG_CHECKPOINT, TAG_EVENT};
@@ -58,6 +58,10 @@ pub struct Config {
     pub clock: Box<dyn Clock>,
     /// Retention from event time (default six years and one day, 45 CFR 164.316(b)(2)(i)).
     pub retention: Duration,
+    /// Zeros written ahead of the segment's data (default 1 MiB, 0 = off), renewed when
+    /// half is used: commits then overwrite allocated blocks and `fdatasync` need not
+    /// commit file-size metadata (see [`crate::storage::AppendFile::preallocate`]).
+    pub preallocate_bytes: u64,
 }
 
 impl Default for Config {
@@ -68,6 +72,7 @@ impl Default for Config {
             anchor_every: Duration::from_secs(1),
             clock: Box::new(SystemClock),
             retention: Duration::from_secs((6 * 365 + 2) * 86_400),
+            preallocate_bytes: 1 << 20,
         }
     }
 }
@@ -78,6 +83,7 @@ impl core::fmt::Debug for Config {
             .field("max_segment_bytes", &self.max_segment_bytes)
             .field("anchor_every_events", &self.anchor_every_events)
             .field("anchor_every", &self.anchor_every)
+            .field("preallocate_bytes", &self.preallocate_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -193,6 +199,10 @@ pub struct Log {
     last_note: Option<String>,
     config: Config,
     recovery: Recovery,
+    /// Reused buffers of the commit path (frames of a batch, one record).
+    frames: Vec<u8>,
+    payload: Vec<u8>,
+    hasher: LeafHasher,
 }
 
 impl core::fmt::Debug for Log {
@@ -331,7 +341,11 @@ impl Log {
             last_note,
             config,
             recovery,
+            frames: Vec::new(),
+            payload: Vec::with_capacity(512),
+            hasher: LeafHasher::default(),
         };
+        log.prepare()?;
         if log.recovery.truncated_bytes > 0 || log.recovery.removed_segments > 0 {
             let mut e = Event::new(Kind::SystemRecover, Outcome::MinorFailure, "phi-audit");
             e.actor.role = "system".into();
@@ -439,9 +453,15 @@ impl Log {
             e.validate()?;
         }
         let start = self.tree.size();
-        let mut buf = Vec::with_capacity(events.len() * 320 + 256);
+        // One random nonce prefix per batch (see `seal`), drawn before anything changes.
+        let mut prefix = [0u8; 4];
+        ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut prefix)
+            .map_err(|_| LogError::BadKey("random source failed while sealing"))?;
+        let mut buf = std::mem::take(&mut self.frames);
+        buf.clear();
+        buf.reserve(events.len() * 320 + 256);
+        let mut payload = std::mem::take(&mut self.payload);
         let mut seqs = Vec::with_capacity(events.len());
-        let mut payload = Vec::with_capacity(512);
         for mut e in events {
             let seq = self.tree.size();
             let now = self.config.clock.now_ns();
@@ -457,10 +477,13 @@ impl Log {
             let (tokens, sealed) = if sensitive.is_empty() {
                 (Vec::new(), None)
             } else {
-                let sealed = self.seal.seal(seq, &sensitive).map_err(|_| {
-                    self.tree.truncate(start);
-                    LogError::BadKey("random source failed while sealing")
-                })?;
+                let sealed = self
+                    .seal
+                    .seal_with_prefix(prefix, seq, &sensitive)
+                    .map_err(|_| {
+                        self.tree.truncate(start);
+                        LogError::BadKey("sealing failed")
+                    })?;
                 (self.tokens.tokens_for(&sensitive), Some(sealed))
             };
             e.time_ns = Some(time_ns);
@@ -474,22 +497,25 @@ impl Log {
             };
             payload.clear();
             payload.push(TAG_EVENT);
-            payload.extend_from_slice(&rec.encode());
-            self.tree.push(leaf_hash(&payload[1..]));
+            rec.encode_into(&mut payload);
+            self.tree.push(self.hasher.hash(&payload[1..]));
             segment::frame(&payload, &mut buf);
             seqs.push(seq);
         }
+        self.payload = payload;
         let note = Checkpoint {
             origin: self.origin.clone(),
             size: self.tree.size(),
             root: self.tree.root(),
         }
         .sign(&self.origin, &self.key);
-        payload.clear();
-        payload.push(TAG_CHECKPOINT);
-        payload.extend_from_slice(note.as_bytes());
-        segment::frame(&payload, &mut buf);
-        if let Err(e) = self.file.append(&buf).and_then(|()| self.file.sync()) {
+        let mut cp = Vec::with_capacity(note.len() + 1);
+        cp.push(TAG_CHECKPOINT);
+        cp.extend_from_slice(note.as_bytes());
+        segment::frame(&cp, &mut buf);
+        let written = self.file.append(&buf).and_then(|()| self.file.sync());
+        self.frames = buf;
+        if let Err(e) = written {
             self.poisoned = true;
             self.tree.truncate(start);
             return Err(LogError::Io {
@@ -505,8 +531,42 @@ impl Log {
         }
         if self.file.len() >= self.config.max_segment_bytes {
             self.rotate()?;
+        } else if self.file.allocated().saturating_sub(self.file.len())
+            < self.config.preallocate_bytes / 4
+        {
+            // Callers that never call `prepare` (the group-commit writer does, off the
+            // commit path) renew the zeros here.
+            self.prepare()?;
         }
         Ok(seqs)
+    }
+
+    /// Renews the zeros preallocated ahead of the current segment's data when less than
+    /// half of [`Config::preallocate_bytes`] is left (one write and one `fdatasync` per
+    /// renewal). The group-commit writer calls this after answering a batch, so no commit
+    /// waits for it.
+    ///
+    /// # Errors
+    /// [`LogError::Io`] (the log is then poisoned), [`LogError::Poisoned`].
+    pub fn prepare(&mut self) -> Result<(), LogError> {
+        if self.poisoned {
+            return Err(LogError::Poisoned);
+        }
+        let want = self.config.preallocate_bytes;
+        let left = self.file.allocated().saturating_sub(self.file.len());
+        if want == 0 || left >= want / 2 {
+            return Ok(());
+        }
+        // Never past the size at which the segment rotates (and is trimmed).
+        let upto = (self.file.len() + want).min(self.config.max_segment_bytes);
+        if let Err(e) = self.file.preallocate(upto) {
+            self.poisoned = true;
+            return Err(LogError::Io {
+                op: "preallocate segment",
+                source: e,
+            });
+        }
+        Ok(())
     }
 
     /// Copies the newest checkpoint to `checkpoints.log` (synced). Recovery refuses to start
@@ -551,6 +611,15 @@ impl Log {
             return Err(LogError::Poisoned);
         }
         let segment = self.segment + 1;
+        // The segment left behind must end with its last frame (no zeros) before the next
+        // one exists: verification allows a torn tail only in the last segment.
+        if let Err(e) = self.file.trim() {
+            self.poisoned = true;
+            return Err(LogError::Io {
+                op: "trim segment",
+                source: e,
+            });
+        }
         match Self::new_segment(
             self.storage.as_ref(),
             &self.origin,
@@ -564,7 +633,7 @@ impl Log {
                 self.seal = seal;
                 self.certs.push(cert);
                 self.segment = segment;
-                Ok(())
+                self.prepare()
             }
             Err(e) => {
                 self.poisoned = true;
@@ -578,7 +647,8 @@ impl Log {
     /// # Errors
     /// [`LogError::Io`].
     pub fn close(mut self) -> Result<(), LogError> {
-        self.anchor()
+        self.anchor()?;
+        self.file.trim().map_err(LogError::io("trim segment"))
     }
 }
 

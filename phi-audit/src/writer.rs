@@ -69,6 +69,9 @@ impl Writer {
                         for (r, s) in replies.into_iter().zip(seqs) {
                             let _ = r.send(Ok(s));
                         }
+                        // Off the commit path: the next batch gathers meanwhile. An
+                        // error poisons the log; the next batch reports it.
+                        let _ = log.prepare();
                     }
                     Err(e) => {
                         let msg = e.to_string();
