@@ -203,6 +203,8 @@ pub struct Log {
     frames: Vec<u8>,
     payload: Vec<u8>,
     hasher: LeafHasher,
+    /// The caller runs `maintain` after each batch (see `defer_maintenance`).
+    deferred: bool,
 }
 
 impl core::fmt::Debug for Log {
@@ -344,6 +346,7 @@ impl Log {
             frames: Vec::new(),
             payload: Vec::with_capacity(512),
             hasher: LeafHasher::default(),
+            deferred: false,
         };
         log.prepare()?;
         if log.recovery.truncated_bytes > 0 || log.recovery.removed_segments > 0 {
@@ -452,6 +455,10 @@ impl Log {
         for e in &events {
             e.validate()?;
         }
+        if self.deferred && self.file.len() >= self.config.max_segment_bytes {
+            // The caller has not run `maintain` since the segment filled.
+            self.rotate()?;
+        }
         let start = self.tree.size();
         // One random nonce prefix per batch (see `seal`), drawn before anything changes.
         let mut prefix = [0u8; 4];
@@ -524,27 +531,46 @@ impl Log {
             });
         }
         self.last_note = Some(note);
+        if !self.deferred {
+            self.maintain()?;
+        }
+        Ok(seqs)
+    }
+
+    /// The housekeeping after a commit: anchors the newest checkpoint when due
+    /// ([`Config::anchor_every_events`], [`Config::anchor_every`]), starts a new segment
+    /// when the current one is full, renews the preallocated zeros ([`Log::prepare`]).
+    /// [`Log::append_batch`] runs it before returning; the group-commit
+    /// [`crate::writer::Writer`] runs it after answering the batch instead, so that no
+    /// acknowledgement waits for an anchor's or a new segment's syncs.
+    ///
+    /// # Errors
+    /// [`LogError::Io`] (the log is then poisoned), [`LogError::Poisoned`].
+    pub fn maintain(&mut self) -> Result<(), LogError> {
+        if self.poisoned {
+            return Err(LogError::Poisoned);
+        }
         if self.tree.size() - self.anchored_size >= self.config.anchor_every_events
             || self.last_anchor.elapsed() >= self.config.anchor_every
         {
             self.anchor()?;
         }
         if self.file.len() >= self.config.max_segment_bytes {
-            self.rotate()?;
-        } else if self.file.allocated().saturating_sub(self.file.len())
-            < self.config.preallocate_bytes / 4
-        {
-            // Callers that never call `prepare` (the group-commit writer does, off the
-            // commit path) renew the zeros here.
-            self.prepare()?;
+            self.rotate()
+        } else {
+            self.prepare()
         }
-        Ok(seqs)
+    }
+
+    /// Lets the caller run [`Log::maintain`] after each batch instead of
+    /// [`Log::append_batch`] (the group-commit writer).
+    pub(crate) fn defer_maintenance(&mut self) {
+        self.deferred = true;
     }
 
     /// Renews the zeros preallocated ahead of the current segment's data when less than
     /// half of [`Config::preallocate_bytes`] is left (one write and one `fdatasync` per
-    /// renewal). The group-commit writer calls this after answering a batch, so no commit
-    /// waits for it.
+    /// renewal), part of [`Log::maintain`].
     ///
     /// # Errors
     /// [`LogError::Io`] (the log is then poisoned), [`LogError::Poisoned`].

@@ -3,7 +3,9 @@
 //! `fdatasync` and answers every producer. Batches form by themselves while the previous
 //! sync is running, so an idle log commits a lone event at once (latency = one sync) and a
 //! busy one commits up to `max_batch` per sync. An optional linger (`max_wait`) trades
-//! latency for fewer syncs. The batching helper [`collect_batch`] is also what
+//! latency for fewer syncs. The housekeeping that needs syncs of its own (anchoring,
+//! segment rotation, renewing preallocated zeros: [`Log::maintain`]) runs after the
+//! producers are answered, while the next batch gathers. The batching helper [`collect_batch`] is also what
 //! `faxctl audit append` uses on its stdin lines.
 
 use crate::error::LogError;
@@ -56,6 +58,7 @@ impl Writer {
     /// `fdatasync`, lingering at most `max_wait` for a batch to fill (e.g. 256 and zero:
     /// the lowest latency; a linger of 1 ms saves syncs on a lightly loaded disk).
     pub fn spawn(mut log: Log, max_batch: usize, max_wait: Duration) -> Self {
+        log.defer_maintenance();
         let (tx, rx) = mpsc::channel::<(Event, Reply)>();
         let thread = std::thread::spawn(move || {
             loop {
@@ -69,9 +72,10 @@ impl Writer {
                         for (r, s) in replies.into_iter().zip(seqs) {
                             let _ = r.send(Ok(s));
                         }
-                        // Off the commit path: the next batch gathers meanwhile. An
-                        // error poisons the log; the next batch reports it.
-                        let _ = log.prepare();
+                        // Off the commit path: anchoring, rotation and preallocation
+                        // run while the next batch gathers. An error poisons the log;
+                        // the next batch reports it.
+                        let _ = log.maintain();
                     }
                     Err(e) => {
                         let msg = e.to_string();
