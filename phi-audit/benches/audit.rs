@@ -376,7 +376,7 @@ fn proofs(_c: &mut Criterion) {
         p99.as_secs_f64() * 1e6,
         q50.as_secs_f64() * 1e6,
         q99.as_secs_f64() * 1e6,
-        n * 32 >> 20
+        (n * 32) >> 20
     );
     println!(
         "latency inclusion_proof_2^24 best-of-3 p99 {:.1} us at size 2^24, {:.1} us at random sizes",

@@ -21,7 +21,10 @@ impl Read for Trickle<'_> {
     }
 }
 
-fn stream(data: &[u8], step: usize) -> (Vec<(usize, usize, Vec<u8>)>, Stop, u64) {
+/// A frame as (offset, end, payload).
+type Owned = (usize, usize, Vec<u8>);
+
+fn stream(data: &[u8], step: usize) -> (Vec<Owned>, Stop, u64) {
     let mut r = FrameReader::new(Trickle { data, step });
     let mut out = Vec::new();
     while let Some(f) = r.next_frame().expect("read") {
