@@ -5,8 +5,8 @@ use crate::checkpoint::{Checkpoint, VerifierKey};
 use crate::error::LogError;
 use crate::event::{ClockQuality, Event, Kind, Outcome, Record, Sensitive};
 use crate::keys::{public_of, KeyCert};
-use crate::merkle::{LeafHasher, Tree};
-use crate::scan::{scan_log, Mode, Scanned, CHECKPOINTS, SEGMENTS};
+use crate::merkle::{LeafHasher, StorageLeaves, Tree};
+use crate::scan::{scan_log_into, Mode, Scanned, CHECKPOINTS, SEGMENTS};
 use crate::seal::{SealKey, TokenKey};
 use crate::segment::{self, Header, TAG_CHECKPOINT, TAG_EVENT};
 use crate::storage::{AppendFile, Storage};
@@ -21,6 +21,9 @@ const ROOT_KEY: &str = "keys/root.pk8";
 const EPOCH_KEY: &str = "keys/epoch.pk8";
 const TOKEN_KEY: &str = "keys/token.key";
 const HOLD: &str = "keys/legal-hold";
+/// The leaf hashes of the tree's complete tiles (derived from the segments, rewritten at
+/// every open, never synced), so the writer keeps only the upper tree levels in memory.
+pub const LEAVES: &str = "leaves.hash";
 
 fn seal_key_name(segment: u64) -> String {
     format!("keys/seal/{segment:020}.key")
@@ -184,7 +187,7 @@ pub struct Recovery {
 pub struct Log {
     storage: Arc<dyn Storage>,
     origin: String,
-    tree: Tree,
+    tree: Tree<StorageLeaves>,
     file: Box<dyn AppendFile>,
     checkpoints: Box<dyn AppendFile>,
     segment: u64,
@@ -247,8 +250,10 @@ impl Log {
     pub fn open(storage: Arc<dyn Storage>, config: Config) -> Result<Self, LogError> {
         let root = root_key(storage.as_ref())?;
         let mut recovery = Recovery::default();
-        let scanned =
-            scan_log(storage.as_ref(), &root, Mode::Recover, false, None).map_err(corrupt)?;
+        let leaves = StorageLeaves::create(storage.clone(), LEAVES)
+            .map_err(LogError::io("create leaves.hash"))?;
+        let scanned = scan_log_into(storage.as_ref(), &root, Mode::Recover, false, None, leaves)
+            .map_err(corrupt)?;
         let Scanned {
             origin,
             mut segments,
@@ -411,8 +416,8 @@ impl Log {
         &self.recovery
     }
 
-    /// The Merkle tree over all durable events.
-    pub fn tree(&self) -> &Tree {
+    /// The Merkle tree over all durable events (leaf hashes in [`LEAVES`]).
+    pub fn tree(&self) -> &Tree<StorageLeaves> {
         &self.tree
     }
 
@@ -488,7 +493,8 @@ impl Log {
                     .seal
                     .seal_with_prefix(prefix, seq, &sensitive)
                     .map_err(|_| {
-                        self.tree.truncate(start);
+                        self.poisoned = true;
+                        let _ = self.tree.try_truncate(start);
                         LogError::BadKey("sealing failed")
                     })?;
                 (self.tokens.tokens_for(&sensitive), Some(sealed))
@@ -505,7 +511,14 @@ impl Log {
             payload.clear();
             payload.push(TAG_EVENT);
             rec.encode_into(&mut payload);
-            self.tree.push(self.hasher.hash(&payload[1..]));
+            if let Err(e) = self.tree.try_push(self.hasher.hash(&payload[1..])) {
+                self.poisoned = true;
+                let _ = self.tree.try_truncate(start);
+                return Err(LogError::Io {
+                    op: "append leaf hashes",
+                    source: e,
+                });
+            }
             segment::frame(&payload, &mut buf);
             seqs.push(seq);
         }
@@ -524,7 +537,7 @@ impl Log {
         self.frames = buf;
         if let Err(e) = written {
             self.poisoned = true;
-            self.tree.truncate(start);
+            let _ = self.tree.try_truncate(start);
             return Err(LogError::Io {
                 op: "append batch",
                 source: e,

@@ -307,6 +307,87 @@ impl LeafStore for LeafFile {
 /// The last hash computed inside one tile, keyed by its leaf range.
 type Memo = Option<((u64, u64), Hash)>;
 
+/// Leaf hashes in a file of the log's [`crate::storage::Storage`] (32 bytes per leaf,
+/// appended a tile at a time, never synced: the file is derived from the segments, and
+/// [`crate::Log::open`] rewrites it from them). What the writer uses, so that its memory
+/// does not grow with the log.
+pub struct StorageLeaves {
+    storage: std::sync::Arc<dyn crate::storage::Storage>,
+    name: String,
+    file: Box<dyn crate::storage::AppendFile>,
+    tiles: u64,
+}
+
+impl core::fmt::Debug for StorageLeaves {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StorageLeaves")
+            .field("name", &self.name)
+            .field("tiles", &self.tiles)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StorageLeaves {
+    /// Opens `name` in `storage` and empties it.
+    ///
+    /// # Errors
+    /// Any I/O error.
+    pub fn create(
+        storage: std::sync::Arc<dyn crate::storage::Storage>,
+        name: &str,
+    ) -> std::io::Result<Self> {
+        let mut file = storage.open_append(name)?;
+        if !file.is_empty() {
+            file.truncate(0)?;
+        }
+        Ok(StorageLeaves {
+            storage,
+            name: name.to_owned(),
+            file,
+            tiles: 0,
+        })
+    }
+}
+
+impl LeafStore for StorageLeaves {
+    fn append_tile(&mut self, leaves: &[Hash]) -> std::io::Result<()> {
+        let mut buf = Vec::with_capacity(leaves.len() * 32);
+        for l in leaves {
+            buf.extend_from_slice(l);
+        }
+        let before = self.file.len();
+        if let Err(e) = self.file.append(&buf) {
+            // Keep whole tiles only; if even that fails the next read reports it.
+            let _ = self.file.truncate(before);
+            return Err(e);
+        }
+        self.tiles += 1;
+        Ok(())
+    }
+    fn read(&self, start: u64, out: &mut [Hash]) -> std::io::Result<()> {
+        let end = start.saturating_add(out.len() as u64);
+        if end > self.tiles * TILE {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        let mut buf = [0u8; TILE_USIZE * 32];
+        let bytes = buf
+            .get_mut(..out.len() * 32)
+            .ok_or(std::io::ErrorKind::InvalidInput)?;
+        self.storage.read_at(&self.name, start * 32, bytes)?;
+        for (o, c) in out.iter_mut().zip(bytes.chunks_exact(32)) {
+            o.copy_from_slice(c);
+        }
+        Ok(())
+    }
+    fn truncate_tiles(&mut self, tiles: u64) -> std::io::Result<()> {
+        if tiles < self.tiles {
+            self.file.truncate(tiles * TILE * 32)?;
+            self.tiles = tiles;
+        }
+        Ok(())
+    }
+}
+
 /// The RFC 6962 hash of consecutive leaves, by a compact-range fold (`n - 1` node hashes).
 fn mth(leaves: &[Hash]) -> Hash {
     let mut stack: Vec<(u32, Hash)> = Vec::with_capacity(16);

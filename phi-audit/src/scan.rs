@@ -6,7 +6,7 @@
 use crate::checkpoint::{verify_note, Checkpoint, VerifierKey};
 use crate::event::Record;
 use crate::keys::KeyCert;
-use crate::merkle::{LeafHasher, Tree};
+use crate::merkle::{LeafHasher, LeafStore, MemLeaves, Tree};
 use crate::segment::{self, FrameReader, Header, Stop, TAG_CHECKPOINT, TAG_EVENT};
 use crate::storage::Storage;
 
@@ -67,13 +67,13 @@ pub enum Mode {
 
 /// Everything read from a log directory.
 #[derive(Debug)]
-pub struct Scanned {
+pub struct Scanned<S: LeafStore = MemLeaves> {
     /// The log's origin.
     pub origin: String,
     /// Segments in order.
     pub segments: Vec<SegmentInfo>,
     /// The tree over every committed event.
-    pub tree: Tree,
+    pub tree: Tree<S>,
     /// Certificates of the segment keys, in order.
     pub certs: Vec<KeyCert>,
     /// The newest signed checkpoint note (covering `tree.size()`), if any.
@@ -99,12 +99,35 @@ pub fn scan_log(
     keep_records: bool,
     anchor: Option<&str>,
 ) -> Result<Scanned, Failure> {
+    scan_log_into(
+        storage,
+        root,
+        mode,
+        keep_records,
+        anchor,
+        MemLeaves::default(),
+    )
+}
+
+/// [`scan_log`] with the tree's leaf hashes going to `store` (which must be empty), e.g. a
+/// file, so that memory does not grow with the log.
+///
+/// # Errors
+/// As [`scan_log`]; a failing store is reported as a failure at the seq being added.
+pub fn scan_log_into<S: LeafStore>(
+    storage: &dyn Storage,
+    root: &VerifierKey,
+    mode: Mode,
+    keep_records: bool,
+    anchor: Option<&str>,
+    store: S,
+) -> Result<Scanned<S>, Failure> {
     let origin = root.name.clone();
     let names = storage
         .list(SEGMENTS)
         .map_err(|e| fail(0, format!("cannot list segments: {e}")))?;
     let names: Vec<String> = names.into_iter().filter(|n| n.ends_with(".seg")).collect();
-    let mut tree = Tree::new();
+    let mut tree = Tree::with_store(store);
     let mut hasher = LeafHasher::default();
     let mut certs: Vec<KeyCert> = Vec::new();
     let mut segments = Vec::new();
@@ -220,7 +243,8 @@ pub fn scan_log(
                             format!("record at position {seq} carries seq {found} (inserted, deleted or reordered)"),
                         ));
                     }
-                    tree.push(hasher.hash(body));
+                    tree.try_push(hasher.hash(body))
+                        .map_err(|e| fail(seq, format!("leaf store: {e}")))?;
                     if let (true, Some(rec)) = (keep_records, rec) {
                         records.push(rec);
                         record_bytes.push(body.to_vec());
@@ -288,7 +312,8 @@ pub fn scan_log(
                 };
                 return Err(fail(seq, format!("segment {name}: {why}")));
             }
-            tree.truncate(committed_size);
+            tree.try_truncate(committed_size)
+                .map_err(|e| fail(committed_size, format!("leaf store: {e}")))?;
             if keep_records {
                 let keep = usize::try_from(committed_size).unwrap_or(usize::MAX);
                 records.truncate(keep);
@@ -363,7 +388,12 @@ fn unsigned_body(note: &str) -> Result<Checkpoint, crate::error::VerifyError> {
     Checkpoint::parse_body(&note[..=split])
 }
 
-fn check_cp(cp: &Checkpoint, origin: &str, tree: &Tree, batch_start: u64) -> Result<(), Failure> {
+fn check_cp<S: LeafStore>(
+    cp: &Checkpoint,
+    origin: &str,
+    tree: &Tree<S>,
+    batch_start: u64,
+) -> Result<(), Failure> {
     if cp.origin != origin {
         return Err(fail(batch_start, "checkpoint of another log"));
     }
@@ -380,11 +410,11 @@ fn check_cp(cp: &Checkpoint, origin: &str, tree: &Tree, batch_start: u64) -> Res
     }
 }
 
-fn check_anchor(
+fn check_anchor<S: LeafStore>(
     note: &str,
     chain: &[VerifierKey],
     origin: &str,
-    tree: &Tree,
+    tree: &Tree<S>,
 ) -> Result<Checkpoint, Failure> {
     let cp = verify_note(note, chain).map_err(|e| {
         // Signed by a segment key this log does not have: if it also claims more events

@@ -75,6 +75,21 @@ pub trait Storage: Send + Sync {
             .read(name)?
             .map(|b| Box::new(io::Cursor::new(b)) as Box<dyn io::Read + Send>))
     }
+    /// Fills `buf` from offset `offset` of file `name`. The default reads the whole file
+    /// with [`Storage::read`].
+    ///
+    /// # Errors
+    /// Any I/O error; [`io::ErrorKind::UnexpectedEof`] if the file is missing or shorter.
+    fn read_at(&self, name: &str, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        let data = self.read(name)?.ok_or(io::ErrorKind::UnexpectedEof)?;
+        let from = usize::try_from(offset).map_err(|_| io::ErrorKind::UnexpectedEof)?;
+        let src = from
+            .checked_add(buf.len())
+            .and_then(|to| data.get(from..to))
+            .ok_or(io::ErrorKind::UnexpectedEof)?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
     /// File names (not paths) in directory `dir`, sorted; empty if it does not exist.
     ///
     /// # Errors
@@ -231,6 +246,12 @@ impl Storage for FsStorage {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    #[cfg(unix)]
+    fn read_at(&self, name: &str, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        std::fs::File::open(self.path(name))?.read_exact_at(buf, offset)
     }
 
     fn list(&self, dir: &str) -> io::Result<Vec<String>> {

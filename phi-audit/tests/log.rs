@@ -435,3 +435,50 @@ proptest! {
         prop_assert_eq!(phi_audit::Record::check(&m).is_ok(), phi_audit::Record::decode(&m).is_ok());
     }
 }
+
+#[test]
+fn the_writer_keeps_leaf_hashes_in_a_file_and_rebuilds_it_at_open() {
+    let (s, t) = new_log();
+    let mut log = Log::open(s.clone(), config(&t)).expect("open");
+    for b in 0..10u64 {
+        log.append_batch((b * 100..b * 100 + 100).map(event).collect())
+            .expect("batch");
+    }
+    // 1000 events: three complete tiles of 256 leaf hashes in the file, the rest in memory.
+    let file = s
+        .read(phi_audit::LEAVES)
+        .expect("read")
+        .expect("leaves file");
+    assert_eq!(file.len(), 3 * 256 * 32);
+    let sc = scan(&s, false).expect("verifies");
+    for (idx, size) in [
+        (0u64, 1000u64),
+        (255, 256),
+        (256, 1000),
+        (700, 769),
+        (999, 1000),
+    ] {
+        assert_eq!(
+            log.tree().inclusion_proof(idx, size).expect("writer proof"),
+            sc.tree.inclusion_proof(idx, size).expect("scan proof"),
+            "proof of {idx} in {size}"
+        );
+    }
+    assert_eq!(
+        log.tree().consistency_proof(300, 1000),
+        sc.tree.consistency_proof(300, 1000)
+    );
+    assert!(log.tree().memory_bytes() < 64 * 1024);
+    log.close().expect("close");
+    // A damaged leaf file is derived data: the next open rewrites it from the segments.
+    s.put(phi_audit::LEAVES, vec![0xff; 5000]);
+    let log = Log::open(s.clone(), config(&t)).expect("reopen");
+    assert_eq!(
+        s.read(phi_audit::LEAVES).expect("read").expect("file"),
+        file
+    );
+    assert_eq!(
+        log.tree().inclusion_proof(100, 1000).expect("proof"),
+        sc.tree.inclusion_proof(100, 1000).expect("proof")
+    );
+}
