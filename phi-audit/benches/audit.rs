@@ -314,7 +314,7 @@ fn proofs(_c: &mut Criterion) {
         return;
     }
     // 2^24 leaf hashes generated directly (no events), their tiles in a file: the tree
-    // keeps only the levels from 8 up in memory.
+    // keeps only the levels from 6 up in memory.
     let n: u64 = 1 << 24;
     let tmp = tempfile::tempdir().expect("tmp");
     let rss0 = rss();

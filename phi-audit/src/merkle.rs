@@ -187,14 +187,15 @@ pub fn verify_consistency(
 
 /// Height of a tile: the leaf hashes of each complete run of `2^TILE_HEIGHT` leaves (a
 /// tile) go to a [`LeafStore`], and only the nodes at this level and above stay in memory
-/// (64 bytes per 256 leaves, about 4 MiB at 2^24 leaves).
-pub const TILE_HEIGHT: u32 = 8;
-/// Leaves per tile (256).
+/// (64 bytes per 64 leaves, 16 MiB at 2^24 leaves). Lower tiles would cost memory, higher
+/// ones proof time: a proof recomputes one tile (at most 63 node hashes, about 10 us).
+pub const TILE_HEIGHT: u32 = 6;
+/// Leaves per tile (64).
 pub const TILE: u64 = 1 << TILE_HEIGHT;
 const TILE_USIZE: usize = 1 << TILE_HEIGHT;
 
 /// Where a [`Tree`] keeps the leaf hashes of its complete tiles. Anything below the tile
-/// level is recomputed from them on demand (at most 255 node hashes per proof), so a store
+/// level is recomputed from them on demand (at most 63 node hashes per proof), so a store
 /// may be a file beside the log instead of memory.
 pub trait LeafStore {
     /// Appends the `TILE` leaf hashes of the next complete tile.
@@ -240,7 +241,7 @@ impl LeafStore for MemLeaves {
     }
 }
 
-/// Leaf hashes in a file of 32-byte records (8 KiB per tile), read with positional reads:
+/// Leaf hashes in a file of 32-byte records (2 KiB per tile), read with positional reads:
 /// what a long-lived log keeps beside its segments so that memory stays bounded. The file
 /// is derived data (the segments vouch for every leaf), so it needs no `fsync` of its own.
 #[cfg(unix)]
@@ -427,7 +428,7 @@ fn fold_compact(stack: &[(u32, Hash)]) -> Hash {
 /// leaves of the last incomplete tile with their compact range, and hands the leaf hashes
 /// of complete tiles to a [`LeafStore`] ([`MemLeaves`] by default, [`LeafFile`] to keep
 /// memory bounded). Appending costs one node hash per leaf on average; the current root
-/// costs O(log n) node hashes; a proof costs O(log n) look-ups plus at most 255 node hashes
+/// costs O(log n) node hashes; a proof costs O(log n) look-ups plus at most 63 node hashes
 /// over one tile's leaves read from the store.
 #[derive(Clone, Debug, Default)]
 pub struct Tree<S: LeafStore = MemLeaves> {
@@ -793,7 +794,9 @@ mod tests {
                 assert_eq!(t.root(), naive(&leaves[..n]), "root at {n}");
             }
         }
-        for size in [1u64, 255, 256, 257, 511, 512, 513, 700, 1024, 1099] {
+        for size in [
+            1u64, 63, 64, 65, 255, 256, 257, 511, 512, 513, 700, 1024, 1099,
+        ] {
             let n = usize::try_from(size).expect("small");
             assert_eq!(t.root_at(size), Some(naive(&leaves[..n])), "root_at {size}");
         }
@@ -845,7 +848,7 @@ mod tests {
     #[test]
     fn truncate_across_tiles_matches_a_fresh_tree() {
         let leaves: Vec<Hash> = (0u32..800).map(|i| leaf_hash(&i.to_be_bytes())).collect();
-        for cut in [0u64, 1, 255, 256, 257, 511, 512, 600, 799] {
+        for cut in [0u64, 1, 63, 64, 65, 255, 256, 257, 511, 512, 600, 799] {
             let mut t = Tree::from_leaves(leaves.iter().copied());
             t.truncate(cut);
             let n = usize::try_from(cut).expect("small");
