@@ -483,3 +483,38 @@ fn the_writer_keeps_leaf_hashes_in_a_file_and_rebuilds_it_at_open() {
         sc.tree.inclusion_proof(100, 1000).expect("proof")
     );
 }
+
+#[test]
+fn a_failed_leaf_file_append_poisons_before_anything_is_written() {
+    let (s, t) = new_log();
+    let mut log = Log::open(s.clone(), config(&t)).expect("open");
+    let tile = phi_audit::merkle::TILE;
+    log.append_batch((0..tile - 1).map(event).collect())
+        .expect("one short of a tile");
+    let segments_before: Vec<_> = s.list("segments").expect("list");
+    let seg = format!("segments/{}", segments_before.last().expect("segment"));
+    let len_before = s.read(&seg).expect("read").expect("segment").len();
+    // The next event completes a tile: its leaf hashes are appended to leaves.hash before
+    // the batch's frames are written, and that append fails.
+    let mut f = Faults::default();
+    f.fail_append_after = Some(0);
+    s.set_faults(f);
+    assert!(matches!(log.append(event(tile)), Err(LogError::Io { .. })));
+    assert!(matches!(log.append(event(tile)), Err(LogError::Poisoned)));
+    assert_eq!(
+        s.read(&seg).expect("read").expect("segment").len(),
+        len_before,
+        "nothing of the failed batch reached the segment"
+    );
+    drop(log);
+    s.set_faults(Faults::default());
+    let log = Log::open(s.clone(), config(&t)).expect("reopens");
+    assert_eq!(log.recovery().size, tile - 1);
+    assert_eq!(
+        log.size(),
+        tile - 1,
+        "nothing was cut, so no recovery event"
+    );
+    log.close().expect("close");
+    assert_eq!(scan(&s, false).expect("verifies").tree.size(), tile - 1);
+}
