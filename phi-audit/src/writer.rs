@@ -11,7 +11,9 @@
 use crate::error::LogError;
 use crate::event::Event;
 use crate::log::Log;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -51,6 +53,22 @@ type Reply = Sender<Result<u64, String>>;
 pub struct Writer {
     tx: Option<Sender<(Event, Reply)>>,
     thread: Option<JoinHandle<Result<(), LogError>>>,
+    batches: Arc<AtomicU64>,
+}
+
+/// An event handed to the writer by [`Writer::submit`], not yet known to be durable.
+#[derive(Debug)]
+#[must_use = "an event is acknowledged only once `wait` returns its seq"]
+pub struct Pending(Receiver<Result<u64, String>>);
+
+impl Pending {
+    /// Waits until the event is durable; returns its seq.
+    ///
+    /// # Errors
+    /// As [`Writer::append`].
+    pub fn wait(self) -> Result<u64, String> {
+        self.0.recv().map_err(|_| "writer stopped".to_owned())?
+    }
 }
 
 impl Writer {
@@ -60,12 +78,15 @@ impl Writer {
     pub fn spawn(mut log: Log, max_batch: usize, max_wait: Duration) -> Self {
         log.defer_maintenance();
         let (tx, rx) = mpsc::channel::<(Event, Reply)>();
+        let batches = Arc::new(AtomicU64::new(0));
+        let counter = batches.clone();
         let thread = std::thread::spawn(move || {
             loop {
                 let batch = collect_batch(&rx, max_batch.max(1), max_wait);
                 if batch.is_empty() {
                     break;
                 }
+                counter.fetch_add(1, Ordering::Relaxed);
                 let (events, replies): (Vec<Event>, Vec<Reply>) = batch.into_iter().unzip();
                 match log.append_batch(events) {
                     Ok(seqs) => {
@@ -90,6 +111,7 @@ impl Writer {
         Writer {
             tx: Some(tx),
             thread: Some(thread),
+            batches,
         }
     }
 
@@ -99,13 +121,29 @@ impl Writer {
     /// The commit's error as text ([`LogError::Poisoned`] semantics: after one failure every
     /// later call fails too).
     pub fn append(&self, event: Event) -> Result<u64, String> {
+        self.submit(event)?.wait()
+    }
+
+    /// Hands `event` to the writer without waiting: a producer with many events in flight
+    /// (a queue consumer, a bulk import) submits them all and waits on each [`Pending`]
+    /// before acknowledging it upstream. Batches then grow with the offered load, up to
+    /// `max_batch` per `fdatasync`.
+    ///
+    /// # Errors
+    /// `writer closed` or `writer stopped`.
+    pub fn submit(&self, event: Event) -> Result<Pending, String> {
         let (rtx, rrx) = mpsc::channel();
         self.tx
             .as_ref()
             .ok_or("writer closed")?
             .send((event, rtx))
             .map_err(|_| "writer stopped".to_owned())?;
-        rrx.recv().map_err(|_| "writer stopped".to_owned())?
+        Ok(Pending(rrx))
+    }
+
+    /// Batches committed so far (one `fdatasync` each).
+    pub fn batches(&self) -> u64 {
+        self.batches.load(Ordering::Relaxed)
     }
 
     /// Stops the thread after the queued events and closes the log.
