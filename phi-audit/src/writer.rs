@@ -5,7 +5,8 @@
 //! busy one commits up to `max_batch` per sync. An optional linger (`max_wait`) trades
 //! latency for fewer syncs. The housekeeping that needs syncs of its own (anchoring,
 //! segment rotation, renewing preallocated zeros: [`Log::maintain`]) runs after the
-//! producers are answered, while the next batch gathers. The batching helper [`collect_batch`] is also what
+//! producers are answered, while the next batch gathers; the zeros only when no event is
+//! waiting (under load the segment simply grows). The batching helper [`collect_batch`] is also what
 //! `faxctl audit append` uses on its stdin lines.
 
 use crate::error::LogError;
@@ -21,11 +22,15 @@ use std::time::{Duration, Instant};
 /// `max_wait` is not zero, keeps gathering until `max` items or `max_wait` has passed.
 /// Returns an empty batch once the channel is closed and drained.
 pub fn collect_batch<T>(rx: &Receiver<T>, max: usize, max_wait: Duration) -> Vec<T> {
-    let mut batch = Vec::new();
     match rx.recv() {
-        Ok(first) => batch.push(first),
-        Err(_) => return batch,
+        Ok(first) => collect_after(first, rx, max, max_wait),
+        Err(_) => Vec::new(),
     }
+}
+
+/// [`collect_batch`] with its first item already received.
+fn collect_after<T>(first: T, rx: &Receiver<T>, max: usize, max_wait: Duration) -> Vec<T> {
+    let mut batch = vec![first];
     while batch.len() < max {
         match rx.try_recv() {
             Ok(x) => batch.push(x),
@@ -81,8 +86,12 @@ impl Writer {
         let batches = Arc::new(AtomicU64::new(0));
         let counter = batches.clone();
         let thread = std::thread::spawn(move || {
+            let mut carry = None;
             loop {
-                let batch = collect_batch(&rx, max_batch.max(1), max_wait);
+                let batch = match carry.take() {
+                    Some(first) => collect_after(first, &rx, max_batch.max(1), max_wait),
+                    None => collect_batch(&rx, max_batch.max(1), max_wait),
+                };
                 if batch.is_empty() {
                     break;
                 }
@@ -93,10 +102,20 @@ impl Writer {
                         for (r, s) in replies.into_iter().zip(seqs) {
                             let _ = r.send(Ok(s));
                         }
-                        // Off the commit path: anchoring, rotation and preallocation
-                        // run while the next batch gathers. An error poisons the log;
-                        // the next batch reports it.
-                        let _ = log.maintain();
+                        // Off the commit path: anchoring and rotation run while the
+                        // next batch gathers; preallocated zeros are renewed only when
+                        // nobody is waiting (under load, writing every byte twice costs
+                        // more than the size metadata it saves). An error poisons the
+                        // log; the next batch reports it.
+                        match rx.try_recv() {
+                            Ok(next) => {
+                                carry = Some(next);
+                                let _ = log.maintain_busy();
+                            }
+                            Err(_) => {
+                                let _ = log.maintain();
+                            }
+                        }
                     }
                     Err(e) => {
                         let msg = e.to_string();
