@@ -111,6 +111,11 @@ impl<'a> Reader<'a> {
     /// Checks a text field without copying it.
     pub(crate) fn skip_str(&mut self) -> Result<(), DecodeError> {
         let b = self.bytes()?;
+        // Audit text is nearly always ASCII: a word-at-a-time check is cheaper than the
+        // general UTF-8 validator on short fields (verification runs this per field).
+        if b.is_ascii() {
+            return Ok(());
+        }
         std::str::from_utf8(b)
             .map(|_| ())
             .map_err(|_| DecodeError::BadUtf8)

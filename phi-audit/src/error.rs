@@ -56,6 +56,9 @@ pub enum VerifyError {
     /// A segment key certificate does not verify against the previous key.
     #[error("segment key certificate does not verify")]
     Certificate,
+    /// The leaf hashes a proof needs could not be read from the tree's leaf store.
+    #[error("the tree's leaf store failed (rebuild it from the segments)")]
+    LeafStore,
 }
 
 /// An event that the log refuses to record.

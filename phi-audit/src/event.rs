@@ -288,7 +288,9 @@ impl Sensitive {
     }
 
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::default();
+        let mut w = Writer {
+            buf: Vec::with_capacity(128),
+        };
         w.u8(1); // version of the sealed plaintext
         opt_str(&mut w, self.remote_number.as_deref());
         str_list(&mut w, &self.patients);
@@ -523,7 +525,17 @@ fn read_str_list(r: &mut Reader<'_>) -> Result<Vec<String>, DecodeError> {
 impl Record {
     /// The canonical bytes: the Merkle leaf input.
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::default();
+        let mut out = Vec::with_capacity(384);
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Appends the canonical bytes to `out` (the log encodes straight into its frame
+    /// buffer: no allocation per record).
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        let mut w = Writer {
+            buf: std::mem::take(out),
+        };
         w.u16(SCHEMA_VERSION);
         w.u64(self.seq);
         w.i64(self.time_ns);
@@ -579,7 +591,7 @@ impl Record {
                 w.bytes(&s.ciphertext);
             }
         }
-        w.buf
+        *out = w.buf;
     }
 
     /// The seq of canonical record bytes, without decoding the rest.

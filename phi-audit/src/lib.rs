@@ -25,7 +25,7 @@ pub use error::{DecodeError, EventError, LogError, VerifyError};
 pub use event::{Event, Kind, Outcome, Record};
 pub use log::{
     destroy_seal_key, init, legal_hold, open_sealed, root_key, set_legal_hold, token_key, Clock,
-    Config, Log, Recovery, SystemClock, ROOT_PUB,
+    Config, Log, Recovery, SystemClock, LEAVES, ROOT_PUB,
 };
 pub use proof::Proof;
 

@@ -5,8 +5,8 @@ use crate::checkpoint::{Checkpoint, VerifierKey};
 use crate::error::LogError;
 use crate::event::{ClockQuality, Event, Kind, Outcome, Record, Sensitive};
 use crate::keys::{public_of, KeyCert};
-use crate::merkle::{leaf_hash, Tree};
-use crate::scan::{scan_log, Mode, Scanned, CHECKPOINTS, SEGMENTS};
+use crate::merkle::{LeafHasher, StorageLeaves, Tree};
+use crate::scan::{scan_log_into, Mode, Scanned, CHECKPOINTS, SEGMENTS};
 use crate::seal::{SealKey, TokenKey};
 use crate::segment::{self, Header, TAG_CHECKPOINT, TAG_EVENT};
 use crate::storage::{AppendFile, Storage};
@@ -21,6 +21,9 @@ const ROOT_KEY: &str = "keys/root.pk8";
 const EPOCH_KEY: &str = "keys/epoch.pk8";
 const TOKEN_KEY: &str = "keys/token.key";
 const HOLD: &str = "keys/legal-hold";
+/// The leaf hashes of the tree's complete tiles (derived from the segments, rewritten at
+/// every open, never synced), so the writer keeps only the upper tree levels in memory.
+pub const LEAVES: &str = "leaves.hash";
 
 fn seal_key_name(segment: u64) -> String {
     format!("keys/seal/{segment:020}.key")
@@ -58,6 +61,10 @@ pub struct Config {
     pub clock: Box<dyn Clock>,
     /// Retention from event time (default six years and one day, 45 CFR 164.316(b)(2)(i)).
     pub retention: Duration,
+    /// Zeros written ahead of the segment's data (default 1 MiB, 0 = off), renewed when
+    /// half is used: commits then overwrite allocated blocks and `fdatasync` need not
+    /// commit file-size metadata (see [`crate::storage::AppendFile::preallocate`]).
+    pub preallocate_bytes: u64,
 }
 
 impl Default for Config {
@@ -68,6 +75,7 @@ impl Default for Config {
             anchor_every: Duration::from_secs(1),
             clock: Box::new(SystemClock),
             retention: Duration::from_secs((6 * 365 + 2) * 86_400),
+            preallocate_bytes: 1 << 20,
         }
     }
 }
@@ -78,6 +86,7 @@ impl core::fmt::Debug for Config {
             .field("max_segment_bytes", &self.max_segment_bytes)
             .field("anchor_every_events", &self.anchor_every_events)
             .field("anchor_every", &self.anchor_every)
+            .field("preallocate_bytes", &self.preallocate_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -178,7 +187,7 @@ pub struct Recovery {
 pub struct Log {
     storage: Arc<dyn Storage>,
     origin: String,
-    tree: Tree,
+    tree: Tree<StorageLeaves>,
     file: Box<dyn AppendFile>,
     checkpoints: Box<dyn AppendFile>,
     segment: u64,
@@ -193,6 +202,12 @@ pub struct Log {
     last_note: Option<String>,
     config: Config,
     recovery: Recovery,
+    /// Reused buffers of the commit path (frames of a batch, one record).
+    frames: Vec<u8>,
+    payload: Vec<u8>,
+    hasher: LeafHasher,
+    /// The caller runs `maintain` after each batch (see `defer_maintenance`).
+    deferred: bool,
 }
 
 impl core::fmt::Debug for Log {
@@ -235,8 +250,10 @@ impl Log {
     pub fn open(storage: Arc<dyn Storage>, config: Config) -> Result<Self, LogError> {
         let root = root_key(storage.as_ref())?;
         let mut recovery = Recovery::default();
-        let scanned =
-            scan_log(storage.as_ref(), &root, Mode::Recover, false, None).map_err(corrupt)?;
+        let leaves = StorageLeaves::create(storage.clone(), LEAVES)
+            .map_err(LogError::io("create leaves.hash"))?;
+        let scanned = scan_log_into(storage.as_ref(), &root, Mode::Recover, false, None, leaves)
+            .map_err(corrupt)?;
         let Scanned {
             origin,
             mut segments,
@@ -331,7 +348,12 @@ impl Log {
             last_note,
             config,
             recovery,
+            frames: Vec::new(),
+            payload: Vec::with_capacity(512),
+            hasher: LeafHasher::default(),
+            deferred: false,
         };
+        log.prepare()?;
         if log.recovery.truncated_bytes > 0 || log.recovery.removed_segments > 0 {
             let mut e = Event::new(Kind::SystemRecover, Outcome::MinorFailure, "phi-audit");
             e.actor.role = "system".into();
@@ -394,8 +416,8 @@ impl Log {
         &self.recovery
     }
 
-    /// The Merkle tree over all durable events.
-    pub fn tree(&self) -> &Tree {
+    /// The Merkle tree over all durable events (leaf hashes in [`LEAVES`]).
+    pub fn tree(&self) -> &Tree<StorageLeaves> {
         &self.tree
     }
 
@@ -445,10 +467,20 @@ impl Log {
         for e in &events {
             e.validate()?;
         }
+        if self.deferred && self.file.len() >= self.config.max_segment_bytes {
+            // The caller has not run `maintain` since the segment filled.
+            self.rotate()?;
+        }
         let start = self.tree.size();
-        let mut buf = Vec::with_capacity(events.len() * 320 + 256);
+        // One random nonce prefix per batch (see `seal`), drawn before anything changes.
+        let mut prefix = [0u8; 4];
+        ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut prefix)
+            .map_err(|_| LogError::BadKey("random source failed while sealing"))?;
+        let mut buf = std::mem::take(&mut self.frames);
+        buf.clear();
+        buf.reserve(events.len() * 320 + 256);
+        let mut payload = std::mem::take(&mut self.payload);
         let mut seqs = Vec::with_capacity(events.len());
-        let mut payload = Vec::with_capacity(512);
         for mut e in events {
             let seq = self.tree.size();
             let now = self.config.clock.now_ns();
@@ -464,10 +496,14 @@ impl Log {
             let (tokens, sealed) = if sensitive.is_empty() {
                 (Vec::new(), None)
             } else {
-                let sealed = self.seal.seal(seq, &sensitive).map_err(|_| {
-                    self.tree.truncate(start);
-                    LogError::BadKey("random source failed while sealing")
-                })?;
+                let sealed = self
+                    .seal
+                    .seal_with_prefix(prefix, seq, &sensitive)
+                    .map_err(|_| {
+                        self.poisoned = true;
+                        let _ = self.tree.try_truncate(start);
+                        LogError::BadKey("sealing failed")
+                    })?;
                 (self.tokens.tokens_for(&sensitive), Some(sealed))
             };
             e.time_ns = Some(time_ns);
@@ -481,30 +517,70 @@ impl Log {
             };
             payload.clear();
             payload.push(TAG_EVENT);
-            payload.extend_from_slice(&rec.encode());
-            self.tree.push(leaf_hash(&payload[1..]));
+            rec.encode_into(&mut payload);
+            if let Err(e) = self.tree.try_push(self.hasher.hash(&payload[1..])) {
+                self.poisoned = true;
+                let _ = self.tree.try_truncate(start);
+                return Err(LogError::Io {
+                    op: "append leaf hashes",
+                    source: e,
+                });
+            }
             segment::frame(&payload, &mut buf);
             seqs.push(seq);
         }
+        self.payload = payload;
         let note = Checkpoint {
             origin: self.origin.clone(),
             size: self.tree.size(),
             root: self.tree.root(),
         }
         .sign(&self.origin, &self.key);
-        payload.clear();
-        payload.push(TAG_CHECKPOINT);
-        payload.extend_from_slice(note.as_bytes());
-        segment::frame(&payload, &mut buf);
-        if let Err(e) = self.file.append(&buf).and_then(|()| self.file.sync()) {
+        let mut cp = Vec::with_capacity(note.len() + 1);
+        cp.push(TAG_CHECKPOINT);
+        cp.extend_from_slice(note.as_bytes());
+        segment::frame(&cp, &mut buf);
+        let written = self.file.append(&buf).and_then(|()| self.file.sync());
+        self.frames = buf;
+        if let Err(e) = written {
             self.poisoned = true;
-            self.tree.truncate(start);
+            let _ = self.tree.try_truncate(start);
             return Err(LogError::Io {
                 op: "append batch",
                 source: e,
             });
         }
         self.last_note = Some(note);
+        if !self.deferred {
+            self.maintain()?;
+        }
+        Ok(seqs)
+    }
+
+    /// The housekeeping after a commit: anchors the newest checkpoint when due
+    /// ([`Config::anchor_every_events`], [`Config::anchor_every`]), starts a new segment
+    /// when the current one is full, renews the preallocated zeros ([`Log::prepare`]).
+    /// [`Log::append_batch`] runs it before returning; the group-commit
+    /// [`crate::writer::Writer`] runs it after answering the batch instead, so that no
+    /// acknowledgement waits for an anchor's or a new segment's syncs.
+    ///
+    /// # Errors
+    /// [`LogError::Io`] (the log is then poisoned), [`LogError::Poisoned`].
+    pub fn maintain(&mut self) -> Result<(), LogError> {
+        self.maintain_busy()?;
+        self.prepare()
+    }
+
+    /// [`Log::maintain`] without renewing the preallocated zeros: what the group-commit
+    /// writer runs when events are already waiting (appends then grow the file, which
+    /// costs each sync some metadata but writes every byte once).
+    ///
+    /// # Errors
+    /// As [`Log::maintain`].
+    pub fn maintain_busy(&mut self) -> Result<(), LogError> {
+        if self.poisoned {
+            return Err(LogError::Poisoned);
+        }
         if self.tree.size() - self.anchored_size >= self.config.anchor_every_events
             || self.last_anchor.elapsed() >= self.config.anchor_every
         {
@@ -513,7 +589,40 @@ impl Log {
         if self.file.len() >= self.config.max_segment_bytes {
             self.rotate()?;
         }
-        Ok(seqs)
+        Ok(())
+    }
+
+    /// Lets the caller run [`Log::maintain`] after each batch instead of
+    /// [`Log::append_batch`] (the group-commit writer).
+    pub(crate) fn defer_maintenance(&mut self) {
+        self.deferred = true;
+    }
+
+    /// Renews the zeros preallocated ahead of the current segment's data when less than
+    /// half of [`Config::preallocate_bytes`] is left (one write and one `fdatasync` per
+    /// renewal), part of [`Log::maintain`].
+    ///
+    /// # Errors
+    /// [`LogError::Io`] (the log is then poisoned), [`LogError::Poisoned`].
+    pub fn prepare(&mut self) -> Result<(), LogError> {
+        if self.poisoned {
+            return Err(LogError::Poisoned);
+        }
+        let want = self.config.preallocate_bytes;
+        let left = self.file.allocated().saturating_sub(self.file.len());
+        if want == 0 || left >= want / 2 {
+            return Ok(());
+        }
+        // Never past the size at which the segment rotates (and is trimmed).
+        let upto = (self.file.len() + want).min(self.config.max_segment_bytes);
+        if let Err(e) = self.file.preallocate(upto) {
+            self.poisoned = true;
+            return Err(LogError::Io {
+                op: "preallocate segment",
+                source: e,
+            });
+        }
+        Ok(())
     }
 
     /// Copies the newest checkpoint to `checkpoints.log` (synced). Recovery refuses to start
@@ -558,6 +667,15 @@ impl Log {
             return Err(LogError::Poisoned);
         }
         let segment = self.segment + 1;
+        // The segment left behind must end with its last frame (no zeros) before the next
+        // one exists: verification allows a torn tail only in the last segment.
+        if let Err(e) = self.file.trim() {
+            self.poisoned = true;
+            return Err(LogError::Io {
+                op: "trim segment",
+                source: e,
+            });
+        }
         match Self::new_segment(
             self.storage.as_ref(),
             &self.origin,
@@ -571,7 +689,7 @@ impl Log {
                 self.seal = seal;
                 self.certs.push(cert);
                 self.segment = segment;
-                Ok(())
+                self.prepare()
             }
             Err(e) => {
                 self.poisoned = true;
@@ -585,7 +703,8 @@ impl Log {
     /// # Errors
     /// [`LogError::Io`].
     pub fn close(mut self) -> Result<(), LogError> {
-        self.anchor()
+        self.anchor()?;
+        self.file.trim().map_err(LogError::io("trim segment"))
     }
 }
 

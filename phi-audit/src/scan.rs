@@ -6,8 +6,8 @@
 use crate::checkpoint::{verify_note, Checkpoint, VerifierKey};
 use crate::event::Record;
 use crate::keys::KeyCert;
-use crate::merkle::{leaf_hash, Tree};
-use crate::segment::{self, Header, Stop, TAG_CHECKPOINT, TAG_EVENT};
+use crate::merkle::{LeafHasher, LeafStore, MemLeaves, Tree};
+use crate::segment::{self, FrameReader, Header, Stop, TAG_CHECKPOINT, TAG_EVENT};
 use crate::storage::Storage;
 
 /// Directory of the segment files.
@@ -67,13 +67,13 @@ pub enum Mode {
 
 /// Everything read from a log directory.
 #[derive(Debug)]
-pub struct Scanned {
+pub struct Scanned<S: LeafStore = MemLeaves> {
     /// The log's origin.
     pub origin: String,
     /// Segments in order.
     pub segments: Vec<SegmentInfo>,
     /// The tree over every committed event.
-    pub tree: Tree,
+    pub tree: Tree<S>,
     /// Certificates of the segment keys, in order.
     pub certs: Vec<KeyCert>,
     /// The newest signed checkpoint note (covering `tree.size()`), if any.
@@ -99,12 +99,36 @@ pub fn scan_log(
     keep_records: bool,
     anchor: Option<&str>,
 ) -> Result<Scanned, Failure> {
+    scan_log_into(
+        storage,
+        root,
+        mode,
+        keep_records,
+        anchor,
+        MemLeaves::default(),
+    )
+}
+
+/// [`scan_log`] with the tree's leaf hashes going to `store` (which must be empty), e.g. a
+/// file, so that memory does not grow with the log.
+///
+/// # Errors
+/// As [`scan_log`]; a failing store is reported as a failure at the seq being added.
+pub fn scan_log_into<S: LeafStore>(
+    storage: &dyn Storage,
+    root: &VerifierKey,
+    mode: Mode,
+    keep_records: bool,
+    anchor: Option<&str>,
+    store: S,
+) -> Result<Scanned<S>, Failure> {
     let origin = root.name.clone();
     let names = storage
         .list(SEGMENTS)
         .map_err(|e| fail(0, format!("cannot list segments: {e}")))?;
     let names: Vec<String> = names.into_iter().filter(|n| n.ends_with(".seg")).collect();
-    let mut tree = Tree::new();
+    let mut tree = Tree::with_store(store);
+    let mut hasher = LeafHasher::default();
     let mut certs: Vec<KeyCert> = Vec::new();
     let mut segments = Vec::new();
     let mut last_note = None;
@@ -123,21 +147,29 @@ pub fn scan_log(
                 format!("segment {name} starts at seq {first}, expected {expected} (segment missing, inserted or reordered)"),
             ));
         }
-        let data = storage
-            .read(&format!("{SEGMENTS}/{name}"))
-            .map_err(|e| fail(expected, format!("cannot read segment {name}: {e}")))?
-            .unwrap_or_default();
-        let (frames, stop) = segment::scan(&data);
-        let header = frames.first().and_then(|f| Header::decode(f.payload).ok());
+        let io_fail =
+            |e: std::io::Error| fail(expected, format!("cannot read segment {name}: {e}"));
+        let src = storage
+            .open_read(&format!("{SEGMENTS}/{name}"))
+            .map_err(io_fail)?
+            .unwrap_or_else(|| Box::new(std::io::empty()));
+        let mut stream = FrameReader::new(src);
+        let (header, header_end) = match stream.next_frame().map_err(io_fail)? {
+            Some(f) => (Header::decode(f.payload).ok(), f.end as u64),
+            None => (None, 0),
+        };
         let Some(header) = header else {
             // A torn creation: the header is written and synced before any event, so a
             // last segment that is no longer than a header frame holds nothing acknowledged.
-            if is_last && data.len() <= 8 + 512 && frames.len() <= 1 {
+            let frames = usize::from(header_end > 0)
+                + usize::from(header_end > 0 && stream.next_frame().map_err(io_fail)?.is_some());
+            let file_len = stream.total_len().map_err(io_fail)?;
+            if is_last && file_len <= 8 + 512 && frames <= 1 {
                 segments.push(SegmentInfo {
                     name: name.clone(),
                     header: None,
                     committed_len: 0,
-                    file_len: data.len() as u64,
+                    file_len,
                     end_seq: expected,
                 });
                 continue;
@@ -175,12 +207,12 @@ pub fn scan_log(
             name: origin.clone(),
             public: cert.public,
         }];
-        let mut committed_len = frames[0].end as u64;
+        let mut committed_len = header_end;
         let mut committed_size = expected;
         let mut batch_start = expected;
         let mut pending_frames = 0usize;
-        let mut seg_note: Option<(&str, u64)> = None;
-        for f in &frames[1..] {
+        let mut seg_note: Option<u64> = None;
+        while let Some(f) = stream.next_frame().map_err(io_fail)? {
             let Some((&tag, body)) = f.payload.split_first() else {
                 return Err(fail(tree.size(), "empty frame"));
             };
@@ -211,7 +243,8 @@ pub fn scan_log(
                             format!("record at position {seq} carries seq {found} (inserted, deleted or reordered)"),
                         ));
                     }
-                    tree.push(leaf_hash(body));
+                    tree.try_push(hasher.hash(body))
+                        .map_err(|e| fail(seq, format!("leaf store: {e}")))?;
                     if let (true, Some(rec)) = (keep_records, rec) {
                         records.push(rec);
                         record_bytes.push(body.to_vec());
@@ -235,7 +268,7 @@ pub fn scan_log(
                             format!("checkpoint after seq {batch_start}: {e}"),
                         )
                     })?;
-                    seg_note = Some((note, batch_start));
+                    seg_note = Some(batch_start);
                     check_cp(&cp, &origin, &tree, batch_start)?;
                     if cp.size != tree.size() {
                         return Err(fail(
@@ -243,7 +276,9 @@ pub fn scan_log(
                             "checkpoint size does not match its position",
                         ));
                     }
-                    last_note = Some(note.to_owned());
+                    let last = last_note.get_or_insert_with(String::new);
+                    last.clear();
+                    last.push_str(note);
                     committed_len = f.end as u64;
                     committed_size = tree.size();
                     batch_start = tree.size();
@@ -252,10 +287,17 @@ pub fn scan_log(
                 _ => return Err(fail(tree.size(), "unknown frame tag")),
             }
         }
-        if let (Mode::Recover, Some((note, start))) = (mode, seg_note) {
+        if let (Mode::Recover, Some(start), Some(note)) = (mode, seg_note, &last_note) {
+            // The segment's newest note is the log's newest note so far.
             verify_note(note, &key)
                 .map_err(|e| fail(start, format!("checkpoint after seq {start}: {e}")))?;
         }
+        let stop = stream.stop().unwrap_or(Stop::End);
+        let file_len = if stop == Stop::End {
+            stream.position()
+        } else {
+            stream.total_len().map_err(io_fail)?
+        };
         let clean = stop == Stop::End && pending_frames == 0;
         if !clean {
             let torn_only = pending_frames == 0;
@@ -270,7 +312,8 @@ pub fn scan_log(
                 };
                 return Err(fail(seq, format!("segment {name}: {why}")));
             }
-            tree.truncate(committed_size);
+            tree.try_truncate(committed_size)
+                .map_err(|e| fail(committed_size, format!("leaf store: {e}")))?;
             if keep_records {
                 let keep = usize::try_from(committed_size).unwrap_or(usize::MAX);
                 records.truncate(keep);
@@ -281,7 +324,7 @@ pub fn scan_log(
             name: name.clone(),
             header: Some(header),
             committed_len,
-            file_len: data.len() as u64,
+            file_len,
             end_seq: committed_size,
         });
     }
@@ -345,7 +388,12 @@ fn unsigned_body(note: &str) -> Result<Checkpoint, crate::error::VerifyError> {
     Checkpoint::parse_body(&note[..=split])
 }
 
-fn check_cp(cp: &Checkpoint, origin: &str, tree: &Tree, batch_start: u64) -> Result<(), Failure> {
+fn check_cp<S: LeafStore>(
+    cp: &Checkpoint,
+    origin: &str,
+    tree: &Tree<S>,
+    batch_start: u64,
+) -> Result<(), Failure> {
     if cp.origin != origin {
         return Err(fail(batch_start, "checkpoint of another log"));
     }
@@ -362,11 +410,11 @@ fn check_cp(cp: &Checkpoint, origin: &str, tree: &Tree, batch_start: u64) -> Res
     }
 }
 
-fn check_anchor(
+fn check_anchor<S: LeafStore>(
     note: &str,
     chain: &[VerifierKey],
     origin: &str,
-    tree: &Tree,
+    tree: &Tree<S>,
 ) -> Result<Checkpoint, Failure> {
     let cp = verify_note(note, chain).map_err(|e| {
         // Signed by a segment key this log does not have: if it also claims more events

@@ -1,9 +1,12 @@
 //! Sealing of sensitive fields and keyed search tokens.
 //!
 //! Each segment has its own AES-256-GCM key ([`SealKey`]); a record's sensitive fields are
-//! sealed with a random 96-bit nonce (a seq-derived nonce could repeat after a crash reuses
-//! the seq of a torn, unacknowledged record) and the record's seq as associated data, so a
-//! blob cannot be moved to another record. Destroying a segment key erases those fields
+//! sealed with a 96-bit nonce and the record's seq as associated data, so a blob cannot be
+//! moved to another record. The log draws the nonce as 32 random bits per batch followed by
+//! the record's 64-bit seq ([`SealKey::seal_with_prefix`]): unique inside a batch by the
+//! seq, and across batches even if a seq were ever sealed twice under one key (the log
+//! never does: a crash or failed write ends the key's use) unless 32 random bits repeat,
+//! with one `getrandom` per batch instead of one per record. Destroying a segment key erases those fields
 //! while every hash and proof stays valid, because the ciphertext, not the plaintext, is in
 //! the leaf.
 //!
@@ -70,6 +73,35 @@ impl SealKey {
             .fill(&mut nonce)
             .map_err(|_| SealError)?;
         let mut data = fields.encode();
+        self.key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad(seq)),
+                &mut data,
+            )
+            .map_err(|_| SealError)?;
+        Ok(SealedBlob {
+            nonce,
+            ciphertext: data,
+        })
+    }
+
+    /// Seals `fields` for the record `seq` with the nonce `prefix || seq` (big-endian): the
+    /// caller draws `prefix` at random for each batch (see the module docs).
+    ///
+    /// # Errors
+    /// [`SealError`] if sealing fails.
+    pub fn seal_with_prefix(
+        &self,
+        prefix: [u8; 4],
+        seq: u64,
+        fields: &Sensitive,
+    ) -> Result<SealedBlob, SealError> {
+        let mut nonce = [0u8; 12];
+        nonce[..4].copy_from_slice(&prefix);
+        nonce[4..].copy_from_slice(&seq.to_be_bytes());
+        let mut data = fields.encode();
+        data.reserve(AES_256_GCM.tag_len());
         self.key
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),

@@ -118,6 +118,133 @@ pub fn scan(data: &[u8]) -> (Vec<Frame<'_>>, Stop) {
     }
 }
 
+/// Reads frames from a stream through one reusable buffer, so a 64 MiB segment is
+/// verified without a 64 MiB allocation (and its page faults). Stops exactly where
+/// [`scan`] stops, with the same [`Stop`]; frame offsets are absolute in the stream.
+pub struct FrameReader<R> {
+    src: R,
+    buf: Vec<u8>,
+    /// `buf[start..end]` holds unread bytes; `base` is the stream offset of `buf[start]`.
+    start: usize,
+    end: usize,
+    base: u64,
+    eof: bool,
+    stop: Option<Stop>,
+}
+
+/// Buffer size: at least one largest frame plus its 8-byte head.
+const READ_BUF: usize = 2 * (MAX_FRAME as usize) + 8;
+
+impl<R: std::io::Read> FrameReader<R> {
+    /// A reader over `src`.
+    pub fn new(src: R) -> Self {
+        FrameReader {
+            src,
+            buf: vec![0; READ_BUF],
+            start: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+            stop: None,
+        }
+    }
+
+    /// The next valid frame, or `None` at the end of the data or at the first invalid
+    /// frame (see [`FrameReader::stop`]).
+    ///
+    /// # Errors
+    /// A read error of the underlying stream.
+    pub fn next_frame(&mut self) -> std::io::Result<Option<Frame<'_>>> {
+        if self.stop.is_some() {
+            return Ok(None);
+        }
+        let (from, to) = loop {
+            let avail = &self.buf[self.start..self.end];
+            if let Some(head) = avail.get(..8) {
+                let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+                let crc = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
+                if len == 0 || len > MAX_FRAME {
+                    self.stop = Some(Stop::BadLength);
+                    return Ok(None);
+                }
+                if let Some(payload) = avail.get(8..8 + len as usize) {
+                    if crc32fast::hash(payload) != crc {
+                        self.stop = Some(Stop::BadCrc);
+                        return Ok(None);
+                    }
+                    break (self.start + 8, self.start + 8 + len as usize);
+                }
+            }
+            if self.eof {
+                self.stop = Some(if avail.is_empty() {
+                    Stop::End
+                } else {
+                    Stop::BadLength
+                });
+                return Ok(None);
+            }
+            self.fill()?;
+        };
+        let offset = usize::try_from(self.base).unwrap_or(usize::MAX);
+        let consumed = to - self.start;
+        self.base += consumed as u64;
+        self.start = to;
+        Ok(Some(Frame {
+            offset,
+            end: offset.saturating_add(consumed),
+            payload: &self.buf[from..to],
+        }))
+    }
+
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        loop {
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Why reading stopped (`None` while frames remain).
+    pub fn stop(&self) -> Option<Stop> {
+        self.stop
+    }
+
+    /// Offset just past the last frame returned.
+    pub fn position(&self) -> u64 {
+        self.base
+    }
+
+    /// Reads what is left and returns the stream's total length.
+    ///
+    /// # Errors
+    /// A read error of the underlying stream.
+    pub fn total_len(&mut self) -> std::io::Result<u64> {
+        let mut len = self.base + (self.end - self.start) as u64;
+        while !self.eof {
+            self.start = 0;
+            self.end = 0;
+            self.fill()?;
+            len += self.end as u64;
+        }
+        self.start = self.end;
+        Ok(len)
+    }
+}
+
 /// The file name of segment number `segment` starting at `first_seq`
 /// (`<segment, 10 digits>-<first seq, 20 digits>.seg`, so names sort in log order and two
 /// segments never share a name even when one of them holds no events).

@@ -33,6 +33,29 @@ pub trait AppendFile: Send {
     /// # Errors
     /// Any I/O error.
     fn truncate(&mut self, len: u64) -> io::Result<()>;
+    /// Bytes written to the disk for this file so far: [`AppendFile::len`] plus any
+    /// preallocated zeros after it.
+    fn allocated(&self) -> u64 {
+        self.len()
+    }
+    /// Writes zeros after the data up to `upto` bytes and makes them durable, so that
+    /// later appends overwrite allocated blocks inside the file's size and `fdatasync`
+    /// has no metadata to commit (on ext4 about half the latency of a growing file). The
+    /// zeros read as a torn tail, which recovery cuts. The default does nothing.
+    ///
+    /// # Errors
+    /// Any I/O error.
+    fn preallocate(&mut self, upto: u64) -> io::Result<()> {
+        let _ = upto;
+        Ok(())
+    }
+    /// Cuts preallocated zeros off (durably): called before a segment is left behind.
+    ///
+    /// # Errors
+    /// Any I/O error.
+    fn trim(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// What the log needs from a file system.
@@ -42,6 +65,31 @@ pub trait Storage: Send + Sync {
     /// # Errors
     /// Any I/O error other than "not found".
     fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>>;
+    /// The file as a stream (for reading large segments through a small buffer), or
+    /// `None` if it does not exist. The default reads the whole file with [`Storage::read`].
+    ///
+    /// # Errors
+    /// Any I/O error other than "not found".
+    fn open_read(&self, name: &str) -> io::Result<Option<Box<dyn io::Read + Send + '_>>> {
+        Ok(self
+            .read(name)?
+            .map(|b| Box::new(io::Cursor::new(b)) as Box<dyn io::Read + Send>))
+    }
+    /// Fills `buf` from offset `offset` of file `name`. The default reads the whole file
+    /// with [`Storage::read`].
+    ///
+    /// # Errors
+    /// Any I/O error; [`io::ErrorKind::UnexpectedEof`] if the file is missing or shorter.
+    fn read_at(&self, name: &str, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        let data = self.read(name)?.ok_or(io::ErrorKind::UnexpectedEof)?;
+        let from = usize::try_from(offset).map_err(|_| io::ErrorKind::UnexpectedEof)?;
+        let src = from
+            .checked_add(buf.len())
+            .and_then(|to| data.get(from..to))
+            .ok_or(io::ErrorKind::UnexpectedEof)?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
     /// File names (not paths) in directory `dir`, sorted; empty if it does not exist.
     ///
     /// # Errors
@@ -105,7 +153,18 @@ impl FsStorage {
 
 struct FsFile {
     file: std::fs::File,
+    /// Length of the data (where the next append goes).
     len: u64,
+    /// File size on disk (`len` plus preallocated zeros).
+    alloc: u64,
+}
+
+impl FsFile {
+    /// Moves the file cursor to `len` when it is not already there.
+    fn seek_to_len(&mut self) -> io::Result<()> {
+        use std::io::Seek;
+        self.file.seek(io::SeekFrom::Start(self.len)).map(|_| ())
+    }
 }
 
 impl AppendFile for FsFile {
@@ -114,8 +173,11 @@ impl AppendFile for FsFile {
     }
     fn append(&mut self, data: &[u8]) -> io::Result<()> {
         use std::io::Write;
+        // The cursor stays at `len` between calls (it is moved back after
+        // preallocation and truncation), so this is one plain `write`.
         self.file.write_all(data)?;
         self.len += data.len() as u64;
+        self.alloc = self.alloc.max(self.len);
         Ok(())
     }
     fn sync(&mut self) -> io::Result<()> {
@@ -125,6 +187,38 @@ impl AppendFile for FsFile {
         self.file.set_len(len)?;
         self.file.sync_all()?;
         self.len = len;
+        self.alloc = len;
+        self.seek_to_len()
+    }
+    fn allocated(&self) -> u64 {
+        self.alloc
+    }
+    fn preallocate(&mut self, upto: u64) -> io::Result<()> {
+        use std::io::{Seek, Write};
+        if upto <= self.alloc {
+            return Ok(());
+        }
+        let zeros = [0u8; 64 << 10];
+        self.file.seek(io::SeekFrom::Start(self.alloc))?;
+        let mut at = self.alloc;
+        let result = (|| {
+            while at < upto {
+                let n = usize::try_from(upto - at).map_or(zeros.len(), |n| n.min(zeros.len()));
+                self.file.write_all(&zeros[..n])?;
+                at += n as u64;
+            }
+            self.file.sync_data()
+        })();
+        self.alloc = self.alloc.max(at);
+        self.seek_to_len()?;
+        result
+    }
+    fn trim(&mut self) -> io::Result<()> {
+        if self.alloc > self.len {
+            self.file.set_len(self.len)?;
+            self.file.sync_all()?;
+            self.alloc = self.len;
+        }
         Ok(())
     }
 }
@@ -144,6 +238,20 @@ impl Storage for FsStorage {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    fn open_read(&self, name: &str) -> io::Result<Option<Box<dyn io::Read + Send + '_>>> {
+        match std::fs::File::open(self.path(name)) {
+            Ok(f) => Ok(Some(Box::new(f))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    #[cfg(unix)]
+    fn read_at(&self, name: &str, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        std::fs::File::open(self.path(name))?.read_exact_at(buf, offset)
     }
 
     fn list(&self, dir: &str) -> io::Result<Vec<String>> {
@@ -168,7 +276,8 @@ impl Storage for FsStorage {
         self.ensure_parent(&p)?;
         let existed = p.exists();
         let mut o = std::fs::OpenOptions::new();
-        o.append(true).create(true).read(true);
+        // Not O_APPEND: preallocated zeros after the data are overwritten in place.
+        o.write(true).create(true).read(true);
         private_mode(&mut o);
         let file = o.open(&p)?;
         if !existed {
@@ -178,7 +287,13 @@ impl Storage for FsStorage {
             }
         }
         let len = file.metadata()?.len();
-        Ok(Box::new(FsFile { file, len }))
+        let mut f = FsFile {
+            file,
+            len,
+            alloc: len,
+        };
+        f.seek_to_len()?;
+        Ok(Box::new(f))
     }
 
     fn write_atomic(&self, name: &str, data: &[u8]) -> io::Result<()> {

@@ -435,3 +435,108 @@ proptest! {
         prop_assert_eq!(phi_audit::Record::check(&m).is_ok(), phi_audit::Record::decode(&m).is_ok());
     }
 }
+
+#[test]
+fn the_writer_keeps_leaf_hashes_in_a_file_and_rebuilds_it_at_open() {
+    let (s, t) = new_log();
+    let mut log = Log::open(s.clone(), config(&t)).expect("open");
+    for b in 0..10u64 {
+        log.append_batch((b * 100..b * 100 + 100).map(event).collect())
+            .expect("batch");
+    }
+    // 1000 events: the complete tiles' leaf hashes in the file, the rest in memory.
+    let file = s
+        .read(phi_audit::LEAVES)
+        .expect("read")
+        .expect("leaves file");
+    let tile = phi_audit::merkle::TILE;
+    assert_eq!(file.len() as u64, 1000 / tile * tile * 32);
+    let sc = scan(&s, false).expect("verifies");
+    for (idx, size) in [
+        (0u64, 1000u64),
+        (255, 256),
+        (256, 1000),
+        (700, 769),
+        (999, 1000),
+    ] {
+        assert_eq!(
+            log.tree().inclusion_proof(idx, size).expect("writer proof"),
+            sc.tree.inclusion_proof(idx, size).expect("scan proof"),
+            "proof of {idx} in {size}"
+        );
+    }
+    assert_eq!(
+        log.tree().consistency_proof(300, 1000),
+        sc.tree.consistency_proof(300, 1000)
+    );
+    assert!(log.tree().memory_bytes() < 64 * 1024);
+    log.close().expect("close");
+    // A damaged leaf file is derived data: the next open rewrites it from the segments.
+    s.put(phi_audit::LEAVES, vec![0xff; 5000]);
+    let log = Log::open(s.clone(), config(&t)).expect("reopen");
+    assert_eq!(
+        s.read(phi_audit::LEAVES).expect("read").expect("file"),
+        file
+    );
+    assert_eq!(
+        log.tree().inclusion_proof(100, 1000).expect("proof"),
+        sc.tree.inclusion_proof(100, 1000).expect("proof")
+    );
+}
+
+#[test]
+fn a_failed_leaf_file_append_poisons_before_anything_is_written() {
+    let (s, t) = new_log();
+    let mut log = Log::open(s.clone(), config(&t)).expect("open");
+    let tile = phi_audit::merkle::TILE;
+    log.append_batch((0..tile - 1).map(event).collect())
+        .expect("one short of a tile");
+    let segments_before: Vec<_> = s.list("segments").expect("list");
+    let seg = format!("segments/{}", segments_before.last().expect("segment"));
+    let len_before = s.read(&seg).expect("read").expect("segment").len();
+    // The next event completes a tile: its leaf hashes are appended to leaves.hash before
+    // the batch's frames are written, and that append fails.
+    let mut f = Faults::default();
+    f.fail_append_after = Some(0);
+    s.set_faults(f);
+    assert!(matches!(log.append(event(tile)), Err(LogError::Io { .. })));
+    assert!(matches!(log.append(event(tile)), Err(LogError::Poisoned)));
+    assert_eq!(
+        s.read(&seg).expect("read").expect("segment").len(),
+        len_before,
+        "nothing of the failed batch reached the segment"
+    );
+    drop(log);
+    s.set_faults(Faults::default());
+    let log = Log::open(s.clone(), config(&t)).expect("reopens");
+    assert_eq!(log.recovery().size, tile - 1);
+    assert_eq!(
+        log.size(),
+        tile - 1,
+        "nothing was cut, so no recovery event"
+    );
+    log.close().expect("close");
+    assert_eq!(scan(&s, false).expect("verifies").tree.size(), tile - 1);
+}
+
+#[test]
+fn submitted_events_commit_in_order_in_batches() {
+    let (s, t) = new_log();
+    let log = Log::open(s.clone(), config(&t)).expect("open");
+    let w = phi_audit::writer::Writer::spawn(log, 300, std::time::Duration::ZERO);
+    let pending: Vec<_> = (0..1000)
+        .map(|i| w.submit(event(i)).expect("submit"))
+        .collect();
+    let seqs: Vec<u64> = pending
+        .into_iter()
+        .map(|p| p.wait().expect("durable"))
+        .collect();
+    // One producer: the channel keeps its order, so seqs follow submission.
+    assert_eq!(seqs, (0..1000).collect::<Vec<_>>());
+    // At most 300 per batch, so at least four commits.
+    let batches = w.batches();
+    assert!((4..=1000).contains(&batches), "{batches} batches");
+    w.close().expect("close");
+    let sc = scan(&s, false).expect("verifies");
+    assert_eq!(sc.tree.size(), 1000);
+}
