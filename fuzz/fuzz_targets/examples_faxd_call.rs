@@ -15,9 +15,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = Config::parse(text);
     }
-    let Ok(cfg) = Config::parse(
-        "pacing = \"unpaced\"\n[[line]]\nnumber = \"1\"\nlisten = \"127.0.0.1:0\"\n",
-    ) else {
+    let Ok(cfg) =
+        Config::parse("pacing = \"unpaced\"\n[[line]]\nnumber = \"1\"\nlisten = \"127.0.0.1:0\"\n")
+    else {
         return;
     };
     let start = Instant::now();
