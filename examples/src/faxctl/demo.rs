@@ -23,7 +23,7 @@ use super::cli::DemoArgs;
 use super::{print_stdout, Failure};
 use faxkit_examples::cover::{self, CoverSheet, Layout, Rule, TextLine};
 use faxkit_examples::faxd::client::{self, Reader, SubmitRequest};
-use faxkit_examples::faxd::data::{random_hex, write_atomic, DataDir};
+use faxkit_examples::faxd::data::{now_ms, random_hex, utc_minute, write_atomic, DataDir};
 use faxkit_examples::faxd::error::FaxdError;
 use faxkit_examples::faxd::init::{init, InitOptions};
 use faxkit_examples::faxd::queue::JobState;
@@ -62,6 +62,9 @@ pub(crate) fn run(a: &DemoArgs) -> Result<(), Failure> {
     } else {
         Duration::from_secs(180)
     };
+    // The cover page's date line, fixed here so that the page the receiver gets can be
+    // compared with the one we expect.
+    let sheet = sheet(&utc_minute(now_ms()));
     let rx_data = DataDir::new(base.join("receiver"));
     let tx_data = DataDir::new(base.join("sender"));
 
@@ -73,7 +76,7 @@ pub(crate) fn run(a: &DemoArgs) -> Result<(), Failure> {
     let res = make(&tx_data, SENDER, a, Some(rx_addr))
         .and_then(|()| start(&tx_data))
         .and_then(|tx| {
-            let r = send_and_wait(&tx_data, &rx_data, limit);
+            let r = send_and_wait(&tx_data, &rx_data, &sheet, limit);
             let stopped = tx.stop();
             let r = r?;
             stopped?;
@@ -84,7 +87,7 @@ pub(crate) fn run(a: &DemoArgs) -> Result<(), Failure> {
     stopped?;
 
     // 3. Offline checks on the stopped servers' files.
-    let sent = document(&sheet())?;
+    let sent = document(&sheet)?;
     let received = base.join("received");
     std::fs::create_dir_all(&received)
         .map_err(|e| Failure::Invalid(format!("{}: {e}", received.display())))?;
@@ -255,16 +258,16 @@ fn start(data: &DataDir) -> Result<Running, Failure> {
 fn send_and_wait(
     tx: &DataDir,
     rx: &DataDir,
+    sheet: &CoverSheet,
     limit: Duration,
 ) -> Result<(String, Duration), Failure> {
-    let sheet = sheet();
     let pages = body_pages();
     let job = client::submit(
         tx,
         &SubmitRequest {
             to: RECEIVER.into(),
             pages,
-            cover: Some(sheet),
+            cover: Some(sheet.clone()),
             allow_unverified: None,
             principal: "demo-clerk".into(),
             role: "clinician".into(),
@@ -347,8 +350,8 @@ fn verify_receipt(path: &Path, tx: &DataDir) -> Result<u64, Failure> {
     Ok(size)
 }
 
-/// The demo's cover sheet (made-up people and numbers).
-fn sheet() -> CoverSheet {
+/// The demo's cover sheet (made-up people and numbers), dated `date`.
+fn sheet(date: &str) -> CoverSheet {
     CoverSheet {
         to: "Demo Cardiology Clinic".into(),
         from: "faxkit demo sender".into(),
@@ -356,6 +359,7 @@ fn sheet() -> CoverSheet {
         subject: "Referral (demonstration only)".into(),
         pages: PAGES,
         callback: SENDER.into(),
+        date: date.into(),
         ..CoverSheet::default()
     }
 }
